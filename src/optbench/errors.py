@@ -23,6 +23,13 @@ class InvalidParameterError(ValueError):
         self.expected = expected
         super().__init__(f"{parameter}={value!r} is invalid: expected {expected}")
 
+    @classmethod
+    def missing(cls, parameter: str, owner: str) -> InvalidParameterError:
+        """The error for a required parameter that was not given."""
+        error = cls(parameter, None, f"a value: {owner} requires {parameter!r}")
+        error.args = (f"{parameter} is missing: {owner} requires it",)
+        return error
+
 
 def unknown_name(parameter: str, value: str, known: Iterable[str]) -> InvalidParameterError:
     """The error for a name that is not registered, listing close matches first."""

@@ -104,7 +104,9 @@ class Cosine:
 
     def __call__(self, step: int) -> float:
         progress = min(step, self.budget) / self.budget
-        return self.end_factor + (1.0 - self.end_factor) * 0.5 * (1.0 + math.cos(math.pi * progress))
+        return self.end_factor + (1.0 - self.end_factor) * 0.5 * (
+            1.0 + math.cos(math.pi * progress)
+        )
 
 
 SCHEDULES: dict[str, type] = {

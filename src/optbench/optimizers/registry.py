@@ -1,0 +1,124 @@
+"""Optimizers by name: the six of Table 1, and any ``torch.optim.Optimizer`` a user registers.
+
+>>> import torch
+>>> from optbench import optimizers
+>>> optimizers.register("adamw", torch.optim.AdamW, defaults={"weight_decay": 1e-4})
+>>> opt = optimizers.create("adamw", model.parameters(), lr=1e-3)  # doctest: +SKIP
+
+A registered optimizer's hyperparameters are the arguments of its constructor that follow
+``params`` (keyword-only options such as ``foreach`` are passed through but not searched).
+Where the constructor's arguments are not plain numbers (``betas=(b1, b2)``), register with
+``to_kwargs``: ``defaults`` then lists the searched hyperparameters and ``to_kwargs`` maps them
+to the constructor's keyword arguments.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from optbench.errors import InvalidParameterError, unknown_name
+
+REQUIRED = None  # the default of a hyperparameter that has none
+
+
+@dataclass(frozen=True)
+class RegisteredOptimizer:
+    """One registry entry: the class, its searched hyperparameters with defaults (``None`` when
+    required), the other keyword arguments it accepts, and an optional argument translation."""
+
+    name: str
+    optimizer_class: type[torch.optim.Optimizer]
+    hyperparameters: dict[str, Any]
+    options: frozenset[str] = field(default_factory=frozenset)
+    to_kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+
+_REGISTRY: dict[str, RegisteredOptimizer] = {}
+
+
+def _constructor_arguments(optimizer_class: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """(hyperparameters with defaults, keyword-only options) from the constructor's signature."""
+    signature = inspect.signature(optimizer_class.__init__)
+    hyperparameters, options = {}, set()
+    for parameter in list(signature.parameters.values())[2:]:  # skip self and params
+        if parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
+            empty = parameter.default is inspect.Parameter.empty
+            hyperparameters[parameter.name] = REQUIRED if empty else parameter.default
+        elif parameter.kind is parameter.KEYWORD_ONLY:
+            options.add(parameter.name)
+    return hyperparameters, frozenset(options)
+
+
+def register(
+    name: str,
+    optimizer_class: type[torch.optim.Optimizer],
+    defaults: dict[str, Any] | None = None,
+    *,
+    to_kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Make ``optimizer_class`` available as ``name`` to ``create`` and to every protocol."""
+    if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
+        raise InvalidParameterError("name", name, "a lower-case identifier such as 'adamw'")
+    if name in _REGISTRY and not overwrite:
+        raise InvalidParameterError(
+            "name",
+            name,
+            f"a name not registered yet (taken: {', '.join(available())}); "
+            "pass overwrite=True to replace it",
+        )
+    if not (
+        inspect.isclass(optimizer_class) and issubclass(optimizer_class, torch.optim.Optimizer)
+    ):
+        raise InvalidParameterError("optimizer_class", optimizer_class, "a torch.optim.Optimizer")
+    defaults = dict(defaults or {})
+    if to_kwargs is not None:
+        hyperparameters, options = defaults, frozenset()
+    else:
+        hyperparameters, options = _constructor_arguments(optimizer_class)
+        for key in defaults:
+            if key not in hyperparameters:
+                raise unknown_name(f"defaults of {name!r}", key, hyperparameters)
+        hyperparameters.update(defaults)
+    _REGISTRY[name] = RegisteredOptimizer(
+        name, optimizer_class, hyperparameters, options, to_kwargs
+    )
+
+
+def available(pattern: str = "*") -> list[str]:
+    """Registered names matching the shell-style ``pattern``, in registration order."""
+    return [name for name in _REGISTRY if fnmatch.fnmatchcase(name, pattern)]
+
+
+def get(name: str) -> RegisteredOptimizer:
+    """The registry entry of ``name``; an unknown name raises with the close matches."""
+    if name not in _REGISTRY:
+        raise unknown_name("optimizer", name, _REGISTRY)
+    return _REGISTRY[name]
+
+
+def hyperparameters(name: str) -> dict[str, Any]:
+    """Hyperparameter name -> default (``None`` where the hyperparameter is required)."""
+    return dict(get(name).hyperparameters)
+
+
+def create(name: str, params: Iterable, **hparams: Any) -> torch.optim.Optimizer:
+    """The optimizer ``name`` over ``params``; unknown or missing hyperparameters raise
+    ``InvalidParameterError`` (a ``ValueError``) naming them."""
+    entry = get(name)
+    for key in hparams:
+        if key not in entry.hyperparameters and key not in entry.options:
+            raise unknown_name(f"{name} hyperparameter", key, entry.hyperparameters)
+    values = {**entry.hyperparameters, **hparams}
+    for key in entry.hyperparameters:
+        if values[key] is REQUIRED:
+            raise InvalidParameterError.missing(key, f"optimizer {name!r}")
+    if entry.to_kwargs is not None:
+        values = entry.to_kwargs(values)
+    return entry.optimizer_class(params, **values)
