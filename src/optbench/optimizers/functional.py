@@ -60,8 +60,8 @@ def nesterov(
     """
     torch._foreach_mul_(velocities, momentum)
     torch._foreach_add_(velocities, grads)
-    lookahead = torch._foreach_add(grads, velocities, alpha=momentum)
-    torch._foreach_add_(params, lookahead, alpha=-lr)
+    torch._foreach_add_(params, grads, alpha=-lr)  # two in-place steps: no temporary
+    torch._foreach_add_(params, velocities, alpha=-lr * momentum)
 
 
 def rmsprop(
@@ -122,9 +122,9 @@ def adam(
     bias-corrected one. ``steps`` holds each parameter's 0-based t for this update; ``lr`` is
     alpha_t. The m update is computed as the equal lerp m + (1 - beta1) (g - m).
     """
-    torch._foreach_lerp_(first_moments, grads, 1.0 - beta1)
-    _accumulate_squares(second_moments, grads, beta2)
-    _adam_step(params, first_moments, second_moments, steps, lr, beta1, beta2, eps)
+    denominators = _update_moments(grads, first_moments, second_moments, beta1, beta2, eps)
+    factors = [lr * bias_factor(t, beta1, beta2) for t in steps]
+    torch._foreach_addcdiv_(params, first_moments, denominators, [-f for f in factors])
 
 
 def nadam(
@@ -147,31 +147,27 @@ def nadam(
         theta <- theta - alpha_t * b * (beta1 * m + (1 - beta1) * g) / (sqrt(v) + epsilon)
 
     with the m already updated in the numerator, and no momentum-decay schedule (unlike
-    ``torch.optim.NAdam``).
+    ``torch.optim.NAdam``). The last line is applied as two in-place steps over the same
+    denominator, beta1 * m / d and then (1 - beta1) * g / d, which saves a temporary.
     """
-    torch._foreach_lerp_(first_moments, grads, 1.0 - beta1)
-    _accumulate_squares(second_moments, grads, beta2)
-    numerators = torch._foreach_lerp(first_moments, grads, 1.0 - beta1)
-    _adam_step(params, numerators, second_moments, steps, lr, beta1, beta2, eps)
+    denominators = _update_moments(grads, first_moments, second_moments, beta1, beta2, eps)
+    factors = [lr * bias_factor(t, beta1, beta2) for t in steps]
+    torch._foreach_addcdiv_(params, first_moments, denominators, [-f * beta1 for f in factors])
+    torch._foreach_addcdiv_(params, grads, denominators, [-f * (1.0 - beta1) for f in factors])
 
 
-def _accumulate_squares(second_moments: list[Tensor], grads: list[Tensor], beta2: float) -> None:
-    torch._foreach_mul_(second_moments, beta2)
-    torch._foreach_addcmul_(second_moments, grads, grads, value=1.0 - beta2)
-
-
-def _adam_step(
-    params: list[Tensor],
-    numerators: list[Tensor],
+def _update_moments(
+    grads: list[Tensor],
+    first_moments: list[Tensor],
     second_moments: list[Tensor],
-    steps: list[int],
-    lr: float,
     beta1: float,
     beta2: float,
     eps: float,
-) -> None:
-    """theta <- theta - alpha_t * b * numerator / (sqrt(v) + epsilon)."""
+) -> list[Tensor]:
+    """The m and v updates shared by ADAM and NADAM; returns sqrt(v) + epsilon."""
+    torch._foreach_lerp_(first_moments, grads, 1.0 - beta1)
+    torch._foreach_mul_(second_moments, beta2)
+    torch._foreach_addcmul_(second_moments, grads, grads, value=1.0 - beta2)
     denominators = torch._foreach_sqrt(second_moments)
     torch._foreach_add_(denominators, eps)
-    step_sizes = [-lr * bias_factor(t, beta1, beta2) for t in steps]
-    torch._foreach_addcdiv_(params, numerators, denominators, step_sizes)
+    return denominators

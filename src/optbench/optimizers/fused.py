@@ -7,7 +7,7 @@
   ``eps' = epsilon / sqrt(1 - beta2^(t+1))`` this is exactly
   ``alpha * b * m / (sqrt(v) + epsilon)``, Table 1's ADAM, so each call passes that eps'.
 
-tests/optimizers/test_fused.py checks both against the foreach rules in float64.
+tests/optimizers/test_reference.py and test_torch_equivalence.py check both in float64.
 """
 
 from __future__ import annotations
