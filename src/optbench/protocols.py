@@ -1,0 +1,176 @@
+"""Tuning protocols: a search space per optimizer, a sampler, a number of trials, a schedule.
+
+The presets of SPEC §4 ship as YAML files in ``optbench/presets`` (``lr-grid``, ``lr-only``,
+``lr-schedule``, ``full``); ``docs/protocols.md`` gives every range and why. A protocol file
+has one schedule for all optimizers and a ``spaces`` mapping from optimizer to its
+hyperparameters, in the form of :class:`~optbench.spaces.SearchSpace` YAML.
+
+Learning-rate ranges are written for a workload whose base learning rate is the file's
+``base_lr`` and are multiplied by ``base_lr / file base_lr`` for another workload; a protocol
+with ``base_lr: null`` (``lr-grid``) is absolute and never scaled.
+
+>>> list_protocols()
+['lr-grid', 'lr-only', 'lr-schedule', 'full']
+>>> space = load_preset("full", "adam", base_lr=0.05)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from optbench import samplers, yamlio
+from optbench.errors import InvalidParameterError, unknown_name
+from optbench.scales import is_number
+from optbench.spaces import SearchSpace
+
+PRESET_ORDER = ("lr-grid", "lr-only", "lr-schedule", "full")
+_KEYS = ("name", "description", "sampler", "trials", "base_lr", "schedule", "spaces")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A protocol: ``spaces`` maps an optimizer name to its space (learning rates as written,
+    for a workload with base learning rate ``base_lr``; None when not to be scaled)."""
+
+    name: str
+    description: str
+    sampler: str
+    trials: int
+    base_lr: float | None
+    spaces: dict[str, SearchSpace]
+
+    def space(self, optimizer: str, base_lr: float | None = None) -> SearchSpace:
+        """The space of ``optimizer``, its learning rates scaled to a workload's ``base_lr``."""
+        if optimizer not in self.spaces:
+            raise unknown_name(f"optimizer of protocol {self.name!r}", optimizer, self.spaces)
+        space = self.spaces[optimizer]
+        if base_lr is None or self.base_lr is None:
+            return space
+        if not isinstance(base_lr, (int, float)) or isinstance(base_lr, bool) or not base_lr > 0:
+            raise InvalidParameterError("base_lr", base_lr, "a positive learning rate")
+        return space.scaled(base_lr / self.base_lr)
+
+    def sampler_for(self, optimizer: str, seed: int = 0, base_lr: float | None = None):
+        """The protocol's sampler over ``optimizer``'s space for a study with ``seed``."""
+        space = self.space(optimizer, base_lr)
+        return samplers.make(self.sampler, space, seed, size=self.trials)
+
+    def describe(self) -> str:
+        """The protocol's header and the table of every optimizer's space."""
+        scaled = "absolute" if self.base_lr is None else f"for base_lr {self.base_lr:g}"
+        head = (
+            f"protocol {self.name}: {self.description}\n"
+            f"  sampler {self.sampler}, {self.trials} trials, learning rates {scaled}"
+        )
+        return "\n\n".join([head, *(space.describe() for space in self.spaces.values())])
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<string>") -> Protocol:
+        """The protocol a YAML document describes; errors name the field and its line."""
+        data, lines = yamlio.parse(text, source)
+        try:
+            return cls._from_data(data, lines, source)
+        except InvalidParameterError as error:
+            raise yamlio.located(error, lines, source) from None
+
+    @classmethod
+    def _from_data(cls, data: Any, lines: dict, source: str) -> Protocol:
+        if not isinstance(data, dict):
+            raise InvalidParameterError("protocol", data, "a mapping")
+        for key in data:
+            if key not in _KEYS:
+                raise unknown_name(str(key), str(key), _KEYS)
+        for key in ("name", "sampler", "trials", "spaces"):
+            if key not in data:
+                raise InvalidParameterError.missing(key, "a protocol")
+        trials, base_lr = data["trials"], data.get("base_lr")
+        if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
+            raise InvalidParameterError("trials", trials, "a positive integer")
+        if base_lr is not None and not (is_number(base_lr) and base_lr > 0):
+            raise InvalidParameterError("base_lr", base_lr, "a positive number or null")
+        if data["sampler"] not in samplers.SAMPLERS:
+            raise unknown_name("sampler", data["sampler"], samplers.SAMPLERS)
+        if not isinstance(data["spaces"], dict) or not data["spaces"]:
+            raise InvalidParameterError("spaces", data["spaces"], "a mapping optimizer -> space")
+        spaces = {}
+        for optimizer, hyperparameters in data["spaces"].items():
+            space_data = {
+                "optimizer": optimizer,
+                "hyperparameters": hyperparameters,
+                "schedule": data.get("schedule", {"name": "constant"}),
+            }
+            try:
+                spaces[optimizer] = SearchSpace.from_data(space_data)
+                if data["sampler"] == "grid":
+                    samplers.make("grid", spaces[optimizer], size=trials)
+            except InvalidParameterError as error:
+                raise yamlio.located(error, lines, source, _protocol_path(optimizer)) from None
+        return cls(
+            str(data["name"]),
+            str(data.get("description", "")),
+            data["sampler"],
+            trials,
+            base_lr,
+            spaces,
+        )
+
+
+def _protocol_path(optimizer: str):
+    """Where a space's field lives in a protocol file: ``spaces.<optimizer>.<name>...`` for its
+    hyperparameters, at the top for the shared schedule, ``trials`` for the grid's size."""
+
+    def rename(parameter: str) -> str:
+        if parameter.startswith("hyperparameters."):
+            return f"spaces.{optimizer}.{parameter[len('hyperparameters.') :]}"
+        if parameter in ("optimizer", "hyperparameters"):
+            return f"spaces.{optimizer}"
+        return "trials" if parameter == "size" else parameter
+
+    return rename
+
+
+def _preset_files() -> dict[str, Any]:
+    folder = resources.files("optbench") / "presets"
+    found = {p.name[: -len(".yaml")]: p for p in folder.iterdir() if p.name.endswith(".yaml")}
+    order = [n for n in PRESET_ORDER if n in found] + sorted(set(found) - set(PRESET_ORDER))
+    return {name: found[name] for name in order}
+
+
+def list_protocols() -> list[str]:
+    """The names of the shipped protocol presets, in the order of SPEC §4."""
+    return list(_preset_files())
+
+
+def load_protocol(name: str | Path) -> Protocol:
+    """A shipped preset by name, or a protocol YAML file by path."""
+    path = Path(name)
+    if str(name).endswith((".yaml", ".yml")) or path.is_file():
+        return Protocol.from_yaml(path.read_text(), source=str(path))
+    return _load_preset_file(str(name))
+
+
+@functools.cache
+def _load_preset_file(name: str) -> Protocol:
+    files = _preset_files()
+    if name not in files:
+        raise unknown_name("protocol", name, files)
+    return Protocol.from_yaml(files[name].read_text(), source=f"presets/{name}.yaml")
+
+
+def load_preset(protocol: str, optimizer: str, base_lr: float | None = None) -> SearchSpace:
+    """The search space of ``optimizer`` under ``protocol``, its learning-rate ranges scaled to
+    a workload whose base learning rate is ``base_lr`` (None: as written)."""
+    return load_protocol(protocol).space(optimizer, base_lr)
+
+
+def describe_protocols() -> str:
+    """One line per shipped protocol: name, sampler, trials, description."""
+    rows = [load_protocol(name) for name in list_protocols()]
+    width = max(len(p.name) for p in rows)
+    return "\n".join(
+        f"{p.name:<{width}}  {p.sampler:<11}  {p.trials:>4} trials  {p.description}" for p in rows
+    )

@@ -1,0 +1,129 @@
+"""Checks a search space must pass: its hyperparameters belong to its optimizer and lie in
+their domains, and its schedule hyperparameters build a valid schedule at every extreme.
+
+Errors name the field the way the YAML spells it (``hyperparameters.beta1.high``), so that
+:mod:`optbench.yamlio` can add the line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+
+from optbench import schedules
+from optbench.errors import InvalidParameterError, unknown_name
+from optbench.scales import Hyperparameter, is_number
+
+INF = math.inf
+# name -> (low, high, low included, high included): where each standard hyperparameter lives.
+DOMAINS = {
+    "lr": (0.0, INF, False, False),
+    "lr_over_eps": (0.0, INF, False, False),
+    "lr_over_sqrt_eps": (0.0, INF, False, False),
+    "eps": (0.0, INF, True, False),
+    "momentum": (0.0, 1.0, True, False),
+    "beta1": (0.0, 1.0, True, False),
+    "beta2": (0.0, 1.0, True, True),
+    "rho": (0.0, 1.0, True, True),
+}
+
+
+def _domain_text(low: float, high: float, low_in: bool, high_in: bool) -> str:
+    return f"{'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
+
+
+def _check_domain(field: str, hyperparameter: Hyperparameter) -> None:
+    low, high, low_in, high_in = DOMAINS[hyperparameter.name]
+    for value in hyperparameter.extremes():
+        values = value if isinstance(value, tuple) else (value,)
+        for v in values:
+            inside = is_number(v) and (low < v or (low_in and v == low))
+            inside = inside and (v < high or (high_in and v == high))
+            if not inside:
+                raise InvalidParameterError(
+                    field,
+                    v,
+                    f"values of {hyperparameter.name} in "
+                    + _domain_text(low, high, low_in, high_in),
+                )
+
+
+def check_optimizer_hyperparameters(
+    optimizer: str, hyperparameters: Sequence[Hyperparameter], derived: Mapping[str, float]
+) -> None:
+    """Every name is one of the optimizer's (or a derived learning rate), every required one
+    is there, and values lie in their domain."""
+    from optbench import optimizers  # imports torch: only when a space is built
+
+    if optimizer not in optimizers.available():
+        raise unknown_name("optimizer", optimizer, optimizers.available())
+    known = optimizers.hyperparameters(optimizer)
+    names = {h.name for h in hyperparameters}
+    allowed = set(known) | ({*derived} if {"lr", "eps"} <= set(known) else set())
+    for h in hyperparameters:
+        field = f"hyperparameters.{h.name}"
+        if h.name not in allowed:
+            known_names = unknown_name(field, h.name, allowed).expected
+            raise InvalidParameterError(
+                field, h.name, f"a hyperparameter of {optimizer}: {known_names}"
+            )
+        if h.name in DOMAINS:
+            _check_domain(field, h)
+    present_derived = sorted(names & set(derived))
+    if len(present_derived) > 1 or (present_derived and "lr" in names):
+        given = sorted(names & {"lr", *derived})
+        raise InvalidParameterError(
+            f"hyperparameters.{given[-1]}",
+            given,
+            "one learning-rate axis: lr, lr_over_eps or lr_over_sqrt_eps",
+        )
+    if present_derived and "eps" not in names:
+        raise InvalidParameterError.missing(
+            "hyperparameters.eps", f"{present_derived[0]} (lr = {present_derived[0]} * eps...)"
+        )
+    if present_derived:
+        eps = next(h for h in hyperparameters if h.name == "eps")
+        if min(eps.bounds() or (0.0,)) <= 0:
+            raise InvalidParameterError(
+                "hyperparameters.eps",
+                eps.extremes(),
+                f"eps > 0 when searching {present_derived[0]}",
+            )
+    for name, default in known.items():
+        if default is None and name not in names and not (name == "lr" and present_derived):
+            raise InvalidParameterError.missing(
+                f"hyperparameters.{name}", f"optimizer {optimizer!r}"
+            )
+
+
+def check_schedule(name: str, hyperparameters: Sequence[Hyperparameter]) -> None:
+    """The names are the schedule's parameters, the required ones are there, and the schedule
+    builds at every extreme value of each (the others at their first extreme)."""
+    parameters = {
+        f.name: f.default is dataclasses.MISSING
+        for f in dataclasses.fields(schedules.SCHEDULES[name])
+        if f.name != "budget"
+    }
+    given = {h.name: h for h in hyperparameters}
+    for key in given:
+        if key not in parameters:
+            known_names = unknown_name(key, key, parameters).expected
+            raise InvalidParameterError(
+                f"schedule.hyperparameters.{key}", key, f"a parameter of {name}: {known_names}"
+            )
+    for key, required in parameters.items():
+        if required and key not in given:
+            raise InvalidParameterError.missing(
+                f"schedule.hyperparameters.{key}", f"schedule {name!r}"
+            )
+    base = {key: h.extremes()[0] for key, h in given.items()}
+    for key, h in given.items():
+        for value in h.extremes():
+            try:
+                schedules.build(name, 1000, **{**base, key: value})
+            except (InvalidParameterError, TypeError) as error:
+                expected = getattr(error, "expected", str(error))
+                raise InvalidParameterError(
+                    f"schedule.hyperparameters.{key}", value, expected
+                ) from None

@@ -1,0 +1,245 @@
+"""Search spaces: one optimizer, the hyperparameters searched for it, and its schedule's.
+
+A space is declarative data. It loads from and saves to YAML exactly, hashes to the same value
+on any machine (any change gives another hash), and maps a point ``u`` of the unit cube to the
+concrete hyperparameters of a trial::
+
+    optimizer: adam
+    hyperparameters:
+      lr_over_eps: {scale: log, low: 0.001, high: 1000000.0}   # searched instead of lr
+      eps: {scale: log, low: 1.0e-10, high: 1000.0}
+      beta1: {scale: one_minus_log, low: 0.0, high: 0.999}
+      beta2: 0.999                                              # fixed
+    schedule:
+      name: linear_decay
+      hyperparameters:
+        end_factor: {scale: log, low: 0.0001, high: 0.1}
+        decay_fraction: {scale: linear, low: 0.5, high: 1.0}
+
+Derived parametrizations (SPEC §4): ``lr_over_eps`` gives ``lr = lr_over_eps * eps`` (Adam,
+NAdam), ``lr_over_sqrt_eps`` gives ``lr = lr_over_sqrt_eps * sqrt(eps)`` (RMSProp).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from optbench import schedules, yamlio
+from optbench.errors import InvalidParameterError, unknown_name
+from optbench.scales import Hyperparameter, Value
+from optbench.space_checks import check_optimizer_hyperparameters, check_schedule
+
+DERIVED = {"lr_over_eps": 1.0, "lr_over_sqrt_eps": 0.5}  # name -> power of eps in lr
+LR_AXES = ("lr", *DERIVED)  # the axes a base learning rate scales
+HASH_FORMAT = "optbench.space/1"
+
+
+@dataclass(frozen=True)
+class Point:
+    """A decoded point: what a trial needs (``hyperparameters`` for ``optimizers.create``,
+    ``schedule``/``schedule_params`` for ``schedules.build``), plus the searched values by
+    dimension name and the unit-cube coordinates they came from."""
+
+    optimizer: str
+    hyperparameters: dict[str, Value]
+    schedule: str
+    schedule_params: dict[str, Value]
+    searched: dict[str, Value] = field(default_factory=dict)
+    unit: tuple[float, ...] = ()
+
+
+def _sorted(hyperparameters: Any, field_name: str) -> tuple[Hyperparameter, ...]:
+    items = tuple(hyperparameters)
+    for item in items:
+        if not isinstance(item, Hyperparameter):
+            raise InvalidParameterError(field_name, item, "Hyperparameter objects")
+    names = [h.name for h in items]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InvalidParameterError(f"{field_name}.{duplicates[0]}", duplicates[0], "one entry")
+    return tuple(sorted(items, key=lambda h: h.name))
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """The searched and fixed hyperparameters of one optimizer, and its schedule's.
+
+    Hyperparameters are kept sorted by name, so the order they were written in changes
+    neither the hash nor the points. Dimensions (the searched ones) come optimizer first,
+    then schedule, each sorted by name.
+    """
+
+    optimizer: str
+    hyperparameters: tuple[Hyperparameter, ...]
+    schedule: str = "constant"
+    schedule_hyperparameters: tuple[Hyperparameter, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.optimizer, str):
+            raise InvalidParameterError("optimizer", self.optimizer, "an optimizer name")
+        hparams = _sorted(self.hyperparameters, "hyperparameters")
+        sched = _sorted(self.schedule_hyperparameters, "schedule.hyperparameters")
+        object.__setattr__(self, "hyperparameters", hparams)
+        object.__setattr__(self, "schedule_hyperparameters", sched)
+        check_optimizer_hyperparameters(self.optimizer, hparams, DERIVED)
+        if self.schedule not in schedules.SCHEDULES:
+            raise unknown_name("schedule.name", self.schedule, schedules.SCHEDULES)
+        check_schedule(self.schedule, sched)
+
+    # -- dimensions and decoding ---------------------------------------------------------
+
+    @cached_property
+    def dimensions(self) -> tuple[tuple[str, Hyperparameter], ...]:
+        """(dimension name, hyperparameter) of every searched one, in coordinate order;
+        schedule dimensions are named ``schedule.<name>``."""
+        return tuple(
+            [(h.name, h) for h in self.hyperparameters if h.searched]
+            + [(f"schedule.{h.name}", h) for h in self.schedule_hyperparameters if h.searched]
+        )
+
+    def get(self, name: str) -> Hyperparameter | None:
+        """The optimizer hyperparameter called ``name`` (``schedule.x`` for the schedule's)."""
+        section, key = (
+            (self.schedule_hyperparameters, name[9:])
+            if name.startswith("schedule.")
+            else (self.hyperparameters, name)
+        )
+        return next((h for h in section if h.name == key), None)
+
+    def decode(self, unit: Any) -> Point:
+        """The point at ``unit`` (one coordinate in [0, 1] per dimension)."""
+        unit = tuple(float(u) for u in unit)
+        if len(unit) != len(self.dimensions) or not all(0.0 <= u <= 1.0 for u in unit):
+            raise InvalidParameterError(
+                "unit", unit, f"{len(self.dimensions)} coordinates in [0, 1] ({self.optimizer})"
+            )
+        coordinate = dict(zip((n for n, _ in self.dimensions), unit, strict=True))
+        values = {h.name: h.from_unit(coordinate.get(h.name, 0.0)) for h in self.hyperparameters}
+        for name, power in DERIVED.items():
+            if name in values:
+                values["lr"] = values.pop(name) * values["eps"] ** power
+        params = {
+            h.name: h.from_unit(coordinate.get(f"schedule.{h.name}", 0.0))
+            for h in self.schedule_hyperparameters
+        }
+        searched = {n: h.from_unit(coordinate[n]) for n, h in self.dimensions}
+        return Point(self.optimizer, values, self.schedule, params, searched, unit)
+
+    # -- identity --------------------------------------------------------------------------
+
+    def to_data(self) -> dict[str, Any]:
+        """The plain-data form (what YAML holds), hyperparameters in sorted order."""
+        data: dict[str, Any] = {
+            "optimizer": self.optimizer,
+            "hyperparameters": {h.name: h.to_data() for h in self.hyperparameters},
+            "schedule": {"name": self.schedule},
+        }
+        if self.schedule_hyperparameters:
+            data["schedule"]["hyperparameters"] = {
+                h.name: h.to_data() for h in self.schedule_hyperparameters
+            }
+        return data
+
+    @cached_property
+    def hash(self) -> str:
+        """sha256 (hex) of the canonical JSON of :meth:`to_data`: key order, YAML layout and
+        1 vs 1.0 do not matter; any change of a name, scale or bound does."""
+        canonical = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(f"{HASH_FORMAT}\n{canonical}".encode()).hexdigest()
+
+    def scaled(self, factor: float) -> SearchSpace:
+        """The space with every learning-rate axis (``lr``, ``lr_over_eps``,
+        ``lr_over_sqrt_eps``) multiplied by ``factor``: ratios between optimizers, and so
+        the inclusion checks, are unchanged."""
+        if not isinstance(factor, (int, float)) or isinstance(factor, bool) or not factor > 0:
+            raise InvalidParameterError("factor", factor, "a positive number")
+        if factor == 1:
+            return self
+        hparams = tuple(h.scaled(factor) if h.name in LR_AXES else h for h in self.hyperparameters)
+        return SearchSpace(self.optimizer, hparams, self.schedule, self.schedule_hyperparameters)
+
+    # -- YAML ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_data(cls, data: Any) -> SearchSpace:
+        """Inverse of :meth:`to_data`; errors name the field (``hyperparameters.lr.low``)."""
+        _check_keys("", data, required=("optimizer", "hyperparameters"), optional=("schedule",))
+        hparams = _hyperparameters("hyperparameters", data["hyperparameters"])
+        schedule = data.get("schedule", {"name": "constant"})
+        _check_keys("schedule", schedule, required=("name",), optional=("hyperparameters",))
+        sched = _hyperparameters("schedule.hyperparameters", schedule.get("hyperparameters", {}))
+        return cls(data["optimizer"], hparams, schedule["name"], sched)
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<string>") -> SearchSpace:
+        """The space a YAML document describes; errors end with the line of the field."""
+        data, lines = yamlio.parse(text, source)
+        try:
+            return cls.from_data(data)
+        except InvalidParameterError as error:
+            raise yamlio.located(error, lines, source) from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> SearchSpace:
+        """The space in the YAML file at ``path``."""
+        return cls.from_yaml(Path(path).read_text(), source=str(path))
+
+    def to_yaml(self) -> str:
+        """YAML that :meth:`from_yaml` turns back into an equal space (floats exactly)."""
+        return yamlio.dump(self.to_data())
+
+    def save(self, path: str | Path) -> None:
+        """Write :meth:`to_yaml` to ``path``."""
+        Path(path).write_text(self.to_yaml())
+
+    def describe(self) -> str:
+        """A plain-text table of every hyperparameter: scale and range, or its fixed value."""
+        rows = [("hyperparameter", "scale", "range")]
+        rows += [(h.name, h.scale, h.describe_range()) for h in self.hyperparameters]
+        rows += [
+            (f"schedule.{h.name}", h.scale, h.describe_range())
+            for h in self.schedule_hyperparameters
+        ]
+        width = [max(len(row[i]) for row in rows) for i in range(2)]
+        lines = [
+            f"{self.optimizer} search space, schedule {self.schedule}, "
+            f"{len(self.dimensions)} dimensions, hash {self.hash[:12]}"
+        ]
+        lines += [f"  {a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows]
+        for name, power in DERIVED.items():
+            if self.get(name) is not None:
+                lines.append(f"  lr = {name} * eps" + ("" if power == 1 else f" ** {power}"))
+        return "\n".join(lines)
+
+
+def _check_keys(where: str, data: Any, required: tuple[str, ...], optional: tuple[str, ...]):
+    prefix = f"{where}." if where else ""
+    if not isinstance(data, dict):
+        raise InvalidParameterError(where or "space", data, "a mapping")
+    for key in data:
+        if key not in required + optional:
+            raise unknown_name(f"{prefix}{key}", str(key), required + optional)
+    for key in required:
+        if key not in data:
+            raise InvalidParameterError.missing(f"{prefix}{key}", where or "a search space")
+
+
+def _hyperparameters(where: str, data: Any) -> tuple[Hyperparameter, ...]:
+    if not isinstance(data, dict):
+        raise InvalidParameterError(where, data, "a mapping of hyperparameter name to its scale")
+    result = []
+    for name, spec in data.items():
+        try:
+            result.append(Hyperparameter.from_data(name, spec))
+        except InvalidParameterError as error:
+            raise _prefixed(error, where) from None
+    return tuple(result)
+
+
+def _prefixed(error: InvalidParameterError, where: str) -> InvalidParameterError:
+    return yamlio.renamed(error, f"{where}.{error.parameter}")
