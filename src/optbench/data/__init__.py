@@ -1,0 +1,61 @@
+"""Datasets: official file formats, discovery on disk, verified downloads and fixed splits.
+
+>>> from optbench import data
+>>> data.locate("fashion_mnist")                 # doctest: +SKIP
+>>> data.load_images("fashion_mnist").train_images.shape  # doctest: +SKIP
+(60000, 28, 28)
+>>> data.fetch("fashion_mnist")                  # doctest: +SKIP  (optbench data fetch ...)
+"""
+
+from optbench.data.discovery import DataNotFoundError, cache_root, candidates, locate
+from optbench.data.download import DownloadError, fetch, sha256_of, verify
+from optbench.data.formats import (
+    DataFormatError,
+    read_idx,
+    read_text,
+    register_reader,
+    write_idx,
+)
+from optbench.data.loaders import LabelledImages, load_images, load_text, strip_gutenberg
+from optbench.data.sources import (
+    SOURCES,
+    DatasetSource,
+    RemoteFile,
+    get_source,
+    register_source,
+)
+from optbench.data.splits import holdout, split_stream
+
+
+def available() -> list[str]:
+    """The names of the registered datasets."""
+    return sorted(SOURCES)
+
+
+__all__ = [
+    "SOURCES",
+    "DataFormatError",
+    "DataNotFoundError",
+    "DatasetSource",
+    "DownloadError",
+    "LabelledImages",
+    "RemoteFile",
+    "available",
+    "cache_root",
+    "candidates",
+    "fetch",
+    "get_source",
+    "holdout",
+    "load_images",
+    "load_text",
+    "locate",
+    "read_idx",
+    "read_text",
+    "register_reader",
+    "register_source",
+    "sha256_of",
+    "split_stream",
+    "strip_gutenberg",
+    "verify",
+    "write_idx",
+]

@@ -1,0 +1,86 @@
+"""Loading a dataset into memory as numpy arrays or text, found by :mod:`discovery`.
+
+Loads are cached per process (keyed by the files' paths, sizes and modification times), so a
+worker that runs many trials on the same data reads and decompresses it once.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from optbench.data.discovery import locate
+from optbench.data.formats import DataFormatError, read_idx, read_text
+
+
+@dataclass(frozen=True)
+class LabelledImages:
+    """An image classification dataset in its official train/test split, as stored."""
+
+    train_images: np.ndarray  # (N, H, W) uint8
+    train_labels: np.ndarray  # (N,) integers
+    test_images: np.ndarray
+    test_labels: np.ndarray
+
+
+def _stamp(paths: dict[str, Path]) -> tuple:
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths.values())
+
+
+@functools.lru_cache(maxsize=4)
+def _read_images(stamp: tuple) -> LabelledImages:
+    arrays = [read_idx(path) for path, _, _ in stamp]
+    for (path, _, _), images, labels in [
+        (stamp[0], arrays[0], arrays[1]),
+        (stamp[2], arrays[2], arrays[3]),
+    ]:
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise DataFormatError(path, f"images {images.shape} do not match labels {labels.shape}")
+    return LabelledImages(*arrays)
+
+
+def load_images(name: str = "fashion_mnist", path: Path | str | None = None) -> LabelledImages:
+    """The IDX image dataset ``name`` (MNIST layout: train/t10k images and labels)."""
+    files = locate(name, path)
+    ordered = {key: files[key] for key in sorted(files, key=_idx_order)}
+    return _read_images(_stamp(ordered))
+
+
+def _idx_order(file_name: str) -> int:
+    order = ["train-images", "train-labels", "t10k-images", "t10k-labels"]
+    return next(i for i, prefix in enumerate(order) if file_name.startswith(prefix))
+
+
+_GUTENBERG = re.compile(
+    r"\*\*\* ?START OF (?:THE|THIS) PROJECT GUTENBERG EBOOK[^\n]*\n(.*?)"
+    r"\*\*\* ?END OF (?:THE|THIS) PROJECT GUTENBERG EBOOK",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def strip_gutenberg(text: str) -> str:
+    """The body of a Project Gutenberg ebook without its licence header and footer; any other
+    text unchanged."""
+    match = _GUTENBERG.search(text)
+    return match.group(1).strip() + "\n" if match else text
+
+
+@functools.lru_cache(maxsize=4)
+def _read_text(stamp: tuple) -> str:
+    text = strip_gutenberg(read_text(stamp[0][0]))
+    if not text:
+        raise DataFormatError(stamp[0][0], "holds no text")
+    return text
+
+
+def load_text(name: str = "war_and_peace", path: Path | str | None = None) -> str:
+    """The text of dataset ``name``, or of the UTF-8 file or directory at ``path``."""
+    if path is not None and Path(path).is_file():
+        files = {"text": Path(path)}
+    else:
+        files = locate(name, path)
+    return _read_text(_stamp(files))
