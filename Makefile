@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # instead of resolving a multi-GB CUDA build from the index.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo lint bench clean data
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed data
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed
@@ -25,3 +25,19 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+
+# Real data for the tests (Debian's Fashion-MNIST, the official files): installed when it is
+# missing and we are root with apt-get; otherwise say how to get it (its tests then skip,
+# or fail under CI).
+FMNIST_DIR := /usr/share/datasets/fashion-mnist
+data:
+	@if [ -f $(FMNIST_DIR)/train-images-idx3-ubyte.gz ] && [ -f $(FMNIST_DIR)/t10k-labels-idx1-ubyte.gz ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) \
+			|| echo "make data: apt-get install dataset-fashion-mnist failed"; \
+	else \
+		echo "make data: Fashion-MNIST is not installed; as root: apt-get install dataset-fashion-mnist," \
+			"or: optbench data fetch fashion_mnist"; \
+	fi
+
