@@ -113,7 +113,9 @@ def divergence_by_region(
     """Divergence rate along each hyperparameter's unit axis, in ``n_bins`` equal bins."""
     n_bins = check_k(n_bins, "n_bins")
     mask = np.asarray(diverged, dtype=bool)
-    coords = _unit(unit, names, mask.size if mask.ndim == 1 else -1)
+    coords = _unit(unit, names)
+    if mask.shape != (coords.shape[0],):
+        raise InvalidParameterError("diverged", diverged, f"{coords.shape[0]} booleans")
     bins = np.minimum(np.floor(coords * n_bins).astype(np.int64), n_bins - 1)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     profiles = []
