@@ -1,0 +1,20 @@
+"""Where studies live: a SQLite file by default, PostgreSQL by URL, the same code for both."""
+
+from optbench.store.database import DEFAULT_DATABASE, StoreError, database_url, open_engine
+from optbench.store.schema import SCHEMA_VERSION, TrialState
+from optbench.store.store import Claim, Outcome, QueuedTrial, Store, StudySpec, Worker
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "SCHEMA_VERSION",
+    "Claim",
+    "Outcome",
+    "QueuedTrial",
+    "Store",
+    "StoreError",
+    "StudySpec",
+    "TrialState",
+    "Worker",
+    "database_url",
+    "open_engine",
+]

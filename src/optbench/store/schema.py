@@ -1,0 +1,116 @@
+"""The tables of a study database: studies, trials, measurements and the schema version.
+
+One row per study, trial and measured value, with unique constraints on the natural keys so
+that nothing is stored twice: a study by the hash of its definition, a trial by
+(study, index, replicate), a measurement by (trial, step, metric). Times are seconds since the
+epoch (float), as measured by the machine that wrote them.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TrialState(str, enum.Enum):
+    """pending -> running -> done | diverged | failed; running -> pending when its worker dies."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+
+FINISHED_STATES = (TrialState.DONE, TrialState.DIVERGED, TrialState.FAILED)
+
+
+class Meta(Base):
+    __tablename__ = "optbench_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class StudyRow(Base):
+    """A (workload, optimizer, protocol) with its search space, sampler, seed and budget.
+
+    ``key`` hashes everything that changes what a trial computes; a changed space or budget is a
+    new key, so a new study, never mixed with the old one.
+    """
+
+    __tablename__ = "studies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    workload: Mapped[str] = mapped_column(String(100))
+    optimizer: Mapped[str] = mapped_column(String(100))
+    protocol: Mapped[str] = mapped_column(String(100))
+    space_yaml: Mapped[str] = mapped_column(Text)
+    space_hash: Mapped[str] = mapped_column(String(64))
+    sampler: Mapped[str] = mapped_column(String(50))
+    seed: Mapped[int] = mapped_column(Integer)
+    budget: Mapped[int] = mapped_column(Integer)
+    eval_every: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict] = mapped_column(JSON)
+    created: Mapped[float] = mapped_column(Float)
+
+
+class TrialRow(Base):
+    """One training run: a point of the study's space and a seed, with its lifecycle and the
+    provenance of the result (optbench and torch versions, device, host)."""
+
+    __tablename__ = "trials"
+    __table_args__ = (UniqueConstraint("study_id", "index", "replicate"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    replicate: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    hparams: Mapped[dict] = mapped_column(JSON)
+    schedule: Mapped[str] = mapped_column(String(50))
+    schedule_params: Mapped[dict] = mapped_column(JSON)
+    unit_point: Mapped[list] = mapped_column(JSON)
+    state: Mapped[TrialState] = mapped_column(
+        Enum(TrialState, native_enum=False, length=16), default=TrialState.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    host: Mapped[str | None] = mapped_column(String(200))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat: Mapped[float | None] = mapped_column(Float)
+    started: Mapped[float | None] = mapped_column(Float)
+    finished: Mapped[float | None] = mapped_column(Float)
+    steps: Mapped[int | None] = mapped_column(Integer)
+    diverged_at: Mapped[int | None] = mapped_column(Integer)
+    setup_seconds: Mapped[float | None] = mapped_column(Float)
+    train_seconds: Mapped[float | None] = mapped_column(Float)
+    eval_seconds: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    optbench_version: Mapped[str | None] = mapped_column(String(50))
+    torch_version: Mapped[str | None] = mapped_column(String(50))
+    device: Mapped[str | None] = mapped_column(String(100))
+
+
+class MeasurementRow(Base):
+    """One value of one metric after ``step`` optimizer steps of a trial (NULL for NaN, which
+    SQLite cannot store)."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (UniqueConstraint("trial_id", "step", "metric"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(50))
+    value: Mapped[float | None] = mapped_column(Float)
