@@ -1,0 +1,150 @@
+"""A trial and its result as plain frozen data: they pickle, travel to workers and map to rows.
+
+A :class:`Trial` names everything a training run depends on (workload, optimizer and its
+hyperparameters, schedule, seed, budget, cadence, device, threads); :func:`optbench.runner.
+run_trial` turns one into a :class:`TrialResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from optbench.errors import InvalidParameterError
+
+COMPLETED, DIVERGED = "completed", "diverged"
+METRICS = (
+    "train_loss",
+    "validation_loss",
+    "validation_error",
+    "test_loss",
+    "test_error",
+    "seconds",
+)
+
+
+def _check_int(name: str, value: Any, minimum: int, *, optional: bool = True) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        allowed = f"an integer >= {minimum}" + (" or None" if optional else "")
+        raise InvalidParameterError(name, value, allowed)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One training run at one hyperparameter point and one seed.
+
+    ``budget`` and ``eval_every`` default (None) to the workload's; ``eval_every=0``
+    evaluates only after the last step. ``device`` is "cpu", "cuda", "cuda:N" or "auto" (CUDA
+    when present). ``threads`` is the number of torch intra-op threads (None: every core this
+    process may use). ``data_path`` points at the data when it is not where discovery looks.
+    """
+
+    workload: str
+    optimizer: str
+    hparams: Mapping[str, float]
+    schedule: str = "constant"
+    schedule_params: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    budget: int | None = None
+    eval_every: int | None = None
+    device: str = "cpu"
+    threads: int | None = None
+    data_path: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hparams", dict(self.hparams))
+        object.__setattr__(self, "schedule_params", dict(self.schedule_params))
+        _check_int("seed", self.seed, 0, optional=False)
+        _check_int("budget", self.budget, 1)
+        _check_int("eval_every", self.eval_every, 0)
+        _check_int("threads", self.threads, 1)
+        for name, value in self.hparams.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise InvalidParameterError(f"hparams[{name!r}]", value, "a number")
+        if self.device != "auto" and not self.device.startswith(("cpu", "cuda", "mps")):
+            raise InvalidParameterError("device", self.device, "'cpu', 'cuda[:N]' or 'auto'")
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_dict(), sort_keys=True, default=repr))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of the fields (JSON-compatible)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any]) -> Trial:
+        """The inverse of :meth:`to_dict`."""
+        return cls(**row)
+
+
+@dataclass(frozen=True)
+class EvalPoint:
+    """Measurements after ``step`` optimizer steps. ``train_loss`` is the mean training loss
+    of the steps since the previous point; ``seconds`` the training time so far."""
+
+    step: int
+    train_loss: float
+    validation_loss: float
+    validation_error: float
+    test_loss: float
+    test_error: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """What a trial produced. ``steps`` is the number of optimizer steps taken; a diverged
+    trial stops at ``diverged_at`` (the step whose loss was not finite) and ranks as
+    +inf error. Times are wall-clock seconds: ``setup`` (data, model), ``train`` (the steps
+    alone) and ``eval`` (all evaluations)."""
+
+    trial: Trial
+    status: str
+    steps: int
+    diverged_at: int | None
+    curve: tuple[EvalPoint, ...]
+    target: float | None
+    setup_seconds: float
+    train_seconds: float
+    eval_seconds: float
+    device: str
+    threads: int
+    torch_version: str
+    optbench_version: str
+
+    @property
+    def diverged(self) -> bool:
+        return self.status == DIVERGED
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.train_seconds if self.train_seconds > 0 else math.nan
+
+    @property
+    def final_validation_error(self) -> float:
+        """The validation error after the last step (+inf when diverged)."""
+        return math.inf if self.diverged or not self.curve else self.curve[-1].validation_error
+
+    @property
+    def final_test_error(self) -> float:
+        """The test error after the last step (+inf when diverged)."""
+        return math.inf if self.diverged or not self.curve else self.curve[-1].test_error
+
+    def measurements(self) -> list[tuple[int, str, float]]:
+        """The curve as ``(step, metric, value)`` rows, metric one of :data:`METRICS`."""
+        return [(p.step, name, getattr(p, name)) for p in self.curve for name in METRICS]
+
+    def steps_to_target(self, target: float | None = None) -> float:
+        """The first evaluated step whose validation error is <= ``target`` (default: the
+        workload's); +inf if never reached or diverged."""
+        target = self.target if target is None else target
+        if target is None:
+            raise InvalidParameterError("target", None, "a validation error rate")
+        hits = [p.step for p in self.curve if p.validation_error <= target]
+        return float(hits[0]) if hits and not self.diverged else math.inf

@@ -1,0 +1,83 @@
+"""A workload as a small declarative spec: data and task, model, batch size, budget,
+evaluation cadence, target and base learning rate, plus the overrides of its ``cpu`` variant."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from optbench.errors import InvalidParameterError
+
+
+class Problem(Protocol):
+    """What the runner needs from one trial's data (see ``classification``, ``language``)."""
+
+    info: dict[str, Any]  # keyword arguments for the model factory
+
+    def next_batch(self) -> Any: ...
+    def train_loss(self, model: nn.Module, batch: Any) -> torch.Tensor: ...
+    def evaluate(self, model: nn.Module, split: str) -> tuple[float, float]: ...
+
+
+class Task(Protocol):
+    """Data, splits, loss and metrics: builds a :class:`Problem` for one trial."""
+
+    dataset: str
+
+    def problem(
+        self, batch_size: int, seed: int, device: torch.device, data_path: str | None = None
+    ) -> Problem: ...
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """Everything that defines a workload except the optimizer.
+
+    ``target`` is a validation error rate, the one steps-to-target counts to (None: no
+    target). ``base_lr`` is a learning rate known to train this workload reasonably with
+    plain momentum; protocol presets scale their learning-rate ranges by it. ``cpu`` holds
+    the field overrides of the ``<name>_cpu`` variant (a budget a 2-core CPU can afford).
+    """
+
+    name: str
+    task: Task
+    model: Callable[..., nn.Module]
+    batch_size: int
+    budget: int
+    eval_every: int
+    target: float | None
+    base_lr: float
+    model_args: Mapping[str, Any] = field(default_factory=dict)
+    cpu: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "budget", "eval_every"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise InvalidParameterError(name, value, "a positive integer")
+        if not self.base_lr > 0:
+            raise InvalidParameterError("base_lr", self.base_lr, "a positive number")
+        if self.target is not None and not 0 < self.target < 1:
+            raise InvalidParameterError("target", self.target, "an error rate in (0, 1) or None")
+
+    def replace(self, **overrides: Any) -> WorkloadSpec:
+        """A copy with some fields changed; unknown fields raise."""
+        names = {f.name for f in dataclasses.fields(self)}
+        for key in overrides:
+            if key not in names:
+                raise InvalidParameterError("override", key, f"a field of WorkloadSpec: {names}")
+        return dataclasses.replace(self, **overrides)
+
+    def cpu_variant(self) -> WorkloadSpec:
+        """The ``<name>_cpu`` variant: this spec with the ``cpu`` overrides applied."""
+        return self.replace(name=f"{self.name}_cpu", cpu={}, **self.cpu)
+
+    def build_model(self, info: Mapping[str, Any]) -> nn.Module:
+        """A fresh model for data described by ``info`` (initialised from torch's global RNG)."""
+        return self.model(**info, **self.model_args)
