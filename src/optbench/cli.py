@@ -59,7 +59,16 @@ def add_data_commands(commands: argparse._SubParsersAction) -> None:
     sub.add_parser("list", help="the datasets optbench knows").set_defaults(handler=_data_list)
 
 
-COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [add_data_commands]
+def add_study_commands(commands: argparse._SubParsersAction) -> None:
+    from optbench.study_commands import add_study_commands as add
+
+    add(commands)
+
+
+COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_data_commands,
+    add_study_commands,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,16 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command in ``argv``; expected failures print one message, no traceback."""
+    """Run the command in ``argv``; bad input prints one line, no traceback, and exits 2."""
     from optbench.data import DataFormatError, DataNotFoundError, DownloadError
     from optbench.errors import InvalidParameterError
+    from optbench.store import StoreError
 
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (DataNotFoundError, DataFormatError, DownloadError, InvalidParameterError) as error:
+    except (DataNotFoundError, DataFormatError, DownloadError, InvalidParameterError,
+            StoreError) as error:  # fmt: skip
         print(f"optbench: error: {error}", file=sys.stderr)
-        return 1
+        return 2
 
 
 if __name__ == "__main__":

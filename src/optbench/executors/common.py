@@ -1,0 +1,84 @@
+"""What every executor shares: worker identity, liveness, heartbeats, training one claim.
+
+Every executor first puts back the trials whose worker died (``Store.requeue_abandoned``), holds
+what it runs with a heartbeat, and on Ctrl-C gives its trials back to the queue, so that running
+the same command again finishes the study. Trials compute the same curves whichever executor
+runs them, given the same device and thread count.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+
+import torch
+
+import optbench
+from optbench.runner import run_trial
+from optbench.store import Claim, Outcome, Store, TrialState, Worker
+from optbench.study import RunOptions, outcome_of, trial_of
+
+HEARTBEAT_INTERVAL = 30.0
+HEARTBEAT_TIMEOUT = 600.0
+
+Progress = Callable[[], None]
+
+
+def local_worker(suffix: str = "") -> Worker:
+    """This process as a worker: ``host:pid`` (plus ``suffix``)."""
+    host = socket.gethostname()
+    return Worker(f"{host}:{os.getpid()}{suffix}", host, os.getpid())
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Heartbeat:
+    """While the ``with`` block runs, mark ``worker``'s trials alive every ``interval`` s."""
+
+    def __init__(self, store: Store, worker: Worker, interval: float = HEARTBEAT_INTERVAL):
+        self.store, self.worker, self.interval = store, worker, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name="heartbeat")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.store.heartbeat(self.worker)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def failure(error: BaseException) -> Outcome:
+    """A trial whose code raised: kept as failed, with the error's last lines."""
+    lines = traceback.format_exception_only(type(error), error)
+    return Outcome(
+        state=TrialState.FAILED,
+        steps=0,
+        error="".join(lines).strip()[-2000:],
+        optbench_version=optbench.__version__,
+        torch_version=torch.__version__,
+    )
+
+
+def train(claim: Claim, options: RunOptions) -> Outcome:
+    try:
+        return outcome_of(run_trial(trial_of(claim, options)))
+    except Exception as error:  # the trial's own failure: recorded, the study goes on
+        return failure(error)

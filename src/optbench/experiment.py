@@ -1,0 +1,140 @@
+"""Experiment files: which workloads, optimizers and protocols to compare, and how to run them.
+
+    # experiments/fmnist_mlp_demo.yaml
+    workloads: [fmnist_mlp_cpu]
+    optimizers: [sgd, momentum, adam]
+    protocols: [lr-only, full]
+    trials: 16          # per study (default: the protocol's)
+    seeds: 1            # replicates of every point
+    budget: 600         # steps (default: the workload's)
+    executor: processes
+    workers: 2
+
+An experiment is every (workload, optimizer, protocol) combination, one study each. Files are
+checked field by field; an error names the field, the value, what is allowed and the line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from optbench import optimizers, protocols, workloads, yamlio
+from optbench.errors import InvalidParameterError, unknown_name
+from optbench.study import StudyPlan
+
+Executor = Literal["inline", "processes", "ray"]
+
+
+class Experiment(BaseModel):
+    """A comparison: the product of workloads x optimizers x protocols, and how to run it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workloads: list[str] = Field(min_length=1)
+    optimizers: list[str] = Field(min_length=1)
+    protocols: list[str] = Field(default=["full"], min_length=1)
+    trials: int | None = Field(default=None, ge=1)
+    seeds: int = Field(default=1, ge=1)
+    seed: int = Field(default=0, ge=0)
+    budget: int | None = Field(default=None, ge=1)
+    eval_every: int | None = Field(default=None, ge=0)
+    sampler: Literal["quasirandom", "random", "grid"] | None = None
+    executor: Executor = "inline"
+    workers: int = Field(default=2, ge=1)
+    threads: int | None = Field(default=None, ge=1)
+    device: str = "cpu"
+    ray_address: str | None = None
+    data_path: str | None = None
+
+    @field_validator("workloads")
+    @classmethod
+    def _known_workloads(cls, names: list[str]) -> list[str]:
+        for name in names:
+            workloads.create(name)
+        return names
+
+    @field_validator("optimizers")
+    @classmethod
+    def _known_optimizers(cls, names: list[str]) -> list[str]:
+        for name in names:
+            optimizers.get(name)
+        return names
+
+    @field_validator("protocols")
+    @classmethod
+    def _known_protocols(cls, names: list[str]) -> list[str]:
+        for name in names:
+            protocols.load_protocol(name)
+        return names
+
+    def plans(self) -> list[StudyPlan]:
+        """One study plan per (workload, protocol, optimizer), in that nesting order."""
+        for protocol in self.protocols:
+            spaces = protocols.load_protocol(protocol).spaces
+            for name in self.optimizers:
+                if name not in spaces:
+                    raise unknown_name(f"optimizer of protocol {protocol!r}", name, spaces)
+        return [
+            StudyPlan(
+                workload=w,
+                optimizer=o,
+                protocol=p,
+                trials=self.trials,
+                seeds=self.seeds,
+                seed=self.seed,
+                budget=self.budget,
+                eval_every=self.eval_every,
+                sampler=self.sampler,
+            )
+            for w in self.workloads
+            for p in self.protocols
+            for o in self.optimizers
+        ]
+
+
+def _first_error(error: ValidationError) -> InvalidParameterError:
+    """Pydantic's first complaint as one InvalidParameterError naming the field."""
+    detail = error.errors()[0]
+    field = ".".join(str(part) for part in detail["loc"]) or "experiment"
+    context = detail.get("ctx", {}).get("error")
+    if isinstance(context, InvalidParameterError):  # raised by a validator above
+        return InvalidParameterError(field, context.value, context.expected)
+    if detail["type"] == "extra_forbidden":
+        return unknown_name("experiment field", field, Experiment.model_fields)
+    expected = detail["msg"].lower().replace("input should be ", "")
+    return InvalidParameterError(field, detail.get("input"), expected)
+
+
+def from_data(data: object) -> Experiment:
+    """An experiment from plain data (e.g. merged command-line flags)."""
+    try:
+        return Experiment.model_validate(data)
+    except ValidationError as error:
+        raise _first_error(error) from None
+
+
+def read(path: str | Path) -> tuple[dict, dict]:
+    """The plain data of an experiment file and the line of each field in it."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        expected = f"a readable YAML file ({error.strerror})"
+        raise InvalidParameterError("experiment", str(path), expected) from None
+    data, lines = yamlio.parse(text, str(path))
+    if not isinstance(data, dict):
+        raise InvalidParameterError("experiment", str(path), "a YAML mapping of fields")
+    return data, lines
+
+
+def load(path: str | Path, **overrides: object) -> Experiment:
+    """The experiment in a YAML file, fields in ``overrides`` replaced; errors name the field
+    and its line."""
+    data, lines = read(path)
+    try:
+        return from_data({**data, **overrides})
+    except InvalidParameterError as error:
+        raise yamlio.located(error, lines, str(path)) from None

@@ -1,0 +1,184 @@
+"""A study: one (workload, optimizer, protocol), its trials in the store, and how to run them.
+
+``prepare(store, plan)`` creates the study, or finds it when the same plan ran before, and
+enqueues points 0..N-1 of the protocol's sampler, each with S seeds. Point i depends only on
+(space, study seed, i), so a study grows by asking for more trials or seeds, never changes the
+trials it has, and a changed space or budget is a new study. ``trial_of(claim, options)`` turns
+a claimed row into the :class:`~optbench.trial.Trial` the runner trains, and
+``outcome_of(result)`` a :class:`~optbench.trial.TrialResult` into what the store keeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from optbench import protocols, samplers, workloads
+from optbench.errors import InvalidParameterError
+from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
+from optbench.trial import EvalPoint, Trial, TrialResult
+
+METRICS = (
+    "train_loss",
+    "validation_loss",
+    "validation_error",
+    "test_loss",
+    "test_error",
+    "seconds",
+)
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """What a user asks for. ``trials``, ``sampler``: the protocol's when None; ``budget``,
+    ``eval_every``: the workload's when None; ``seeds``: replicates of every point."""
+
+    workload: str
+    optimizer: str
+    protocol: str
+    trials: int | None = None
+    seeds: int = 1
+    seed: int = 0
+    budget: int | None = None
+    eval_every: int | None = None
+    sampler: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, minimum in (
+            ("trials", 1),
+            ("seeds", 1),
+            ("seed", 0),
+            ("budget", 1),
+            ("eval_every", 0),
+        ):
+            value = getattr(self, name)
+            if value is None and name in ("trials", "budget", "eval_every"):
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                raise InvalidParameterError(name, value, f"an integer >= {minimum}")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where and how trials run; none of it changes what a trial computes on one machine."""
+
+    device: str = "cpu"
+    threads: int | None = None
+    data_path: str | None = None
+
+
+DEFAULT_OPTIONS = RunOptions()
+
+
+def _canonical_hash(data: dict) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def trial_seed(study_seed: int, index: int, replicate: int) -> int:
+    """The seed of replicate ``replicate`` of point ``index``: a pure function, < 2^31."""
+    state = np.random.SeedSequence([study_seed, index, replicate]).generate_state(1)[0]
+    return int(state) & 0x7FFFFFFF
+
+
+def prepare(store: Store, plan: StudyPlan) -> int:
+    """Create (or find) the study of ``plan`` and enqueue its missing trials; returns its id."""
+    workload = workloads.create(plan.workload)
+    protocol = protocols.load_protocol(plan.protocol)
+    space = protocol.space(plan.optimizer, workload.base_lr)
+    trials = plan.trials or protocol.trials
+    sampler_name = plan.sampler or protocol.sampler
+    sampler = samplers.make(sampler_name, space, plan.seed, size=trials)
+    budget = plan.budget or workload.budget
+    eval_every = workload.eval_every if plan.eval_every is None else plan.eval_every
+    identity = {
+        "workload": workload.name,
+        "batch_size": workload.batch_size,
+        "budget": budget,
+        "eval_every": eval_every,
+        "optimizer": plan.optimizer,
+        "protocol": protocol.name,
+        "space_hash": space.hash,
+        "sampler": sampler_name,
+        "seed": plan.seed,
+        "grid_size": trials if sampler_name == "grid" else None,
+    }
+    spec = StudySpec(
+        key=_canonical_hash(identity),
+        name=f"{workload.name}/{plan.optimizer}/{protocol.name}",
+        workload=workload.name,
+        optimizer=plan.optimizer,
+        protocol=protocol.name,
+        space_yaml=space.to_yaml(),
+        space_hash=space.hash,
+        sampler=sampler_name,
+        seed=plan.seed,
+        budget=budget,
+        eval_every=eval_every,
+        settings={
+            "target": workload.target,
+            "base_lr": workload.base_lr,
+            "batch_size": workload.batch_size,
+            "trials": trials,
+            "seeds": plan.seeds,
+        },
+    )
+    study_id = store.study(spec)
+    queued = []
+    for index in range(trials):
+        point = sampler(index)
+        for replicate in range(plan.seeds):
+            queued.append(
+                QueuedTrial(
+                    index=index,
+                    replicate=replicate,
+                    seed=trial_seed(plan.seed, index, replicate),
+                    hparams=dict(point.hyperparameters),
+                    schedule=point.schedule,
+                    schedule_params=dict(point.schedule_params),
+                    unit_point=list(point.unit),
+                )
+            )
+    store.enqueue(study_id, queued)
+    return study_id
+
+
+def trial_of(claim: Claim, options: RunOptions) -> Trial:
+    """The runner's trial for a claimed row."""
+    queued, study = claim.trial, claim.study
+    return Trial(
+        workload=study.workload,
+        optimizer=study.optimizer,
+        hparams=queued.hparams,
+        schedule=queued.schedule,
+        schedule_params=queued.schedule_params,
+        seed=queued.seed,
+        budget=study.budget,
+        eval_every=study.eval_every,
+        device=options.device,
+        threads=options.threads,
+        data_path=options.data_path,
+    )
+
+
+def _measurements(point: EvalPoint) -> list[tuple[int, str, float]]:
+    return [(point.step, metric, float(getattr(point, metric))) for metric in METRICS]
+
+
+def outcome_of(result: TrialResult) -> Outcome:
+    """What the store keeps of a result: state, provenance and every evaluation as rows."""
+    return Outcome(
+        state=TrialState.DIVERGED if result.diverged else TrialState.DONE,
+        steps=result.steps,
+        diverged_at=result.diverged_at,
+        setup_seconds=result.setup_seconds,
+        train_seconds=result.train_seconds,
+        eval_seconds=result.eval_seconds,
+        optbench_version=result.optbench_version,
+        torch_version=result.torch_version,
+        device=result.device,
+        measurements=[row for point in result.curve for row in _measurements(point)],
+    )
