@@ -15,6 +15,8 @@ import subprocess
 
 import pytest
 
+from optbench.data import DataNotFoundError, locate
+
 ROLE = DATABASE = PASSWORD = "optbench_test"
 
 
@@ -55,3 +57,16 @@ def postgres_url() -> str:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def real_fmnist() -> None:
+    """Skip unless the real Fashion-MNIST is found; fail instead where ``make data`` could
+    have installed it (root with apt-get) or under CI, so CI never passes without it."""
+    try:
+        locate("fashion_mnist")
+    except DataNotFoundError as error:
+        installable = os.geteuid() == 0 and shutil.which("apt-get") is not None
+        if os.environ.get("CI") or installable:
+            pytest.fail(f"run `make data` first:\n{error}")
+        pytest.skip(str(error).splitlines()[0])
