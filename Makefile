@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # instead of resolving a multi-GB CUDA build from the index.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: test demo lint bench clean data
+.PHONY: test demo lint bench clean data services
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-test: $(VENV)/.installed data
+test: $(VENV)/.installed data services
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed
@@ -41,3 +41,16 @@ data:
 			"or: optbench data fetch fashion_mnist"; \
 	fi
 
+
+# A real PostgreSQL server for the store's tests: Debian's postgresql, installed when missing
+# and we are root with apt-get; tests/conftest.py starts its cluster and creates a database.
+services:
+	@if command -v pg_ctlcluster >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+			|| echo "make services: apt-get install postgresql failed"; \
+	else \
+		echo "make services: PostgreSQL is not installed; its tests skip (set" \
+			"OPTBENCH_TEST_POSTGRES_URL to use a server elsewhere)"; \
+	fi

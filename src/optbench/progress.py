@@ -92,7 +92,10 @@ def summary_table(store: Store, study_ids: list[int]) -> Table:
         "best val. error",
         "its test error",
     ):
-        table.add_column(column, justify="left" if column == "study" else "right")
+        if column == "study":
+            table.add_column(column, overflow="fold")
+        else:
+            table.add_column(column, justify="right")
     specs = dict(store.studies())
     counts = store.state_counts(study_ids)
     for study_id in study_ids:

@@ -40,7 +40,7 @@ def status_table(store: Store) -> Table:
     """Every study of the store with its trials counted by state."""
     table = Table(title=f"studies in {store.database}")
     table.add_column("id", justify="right")
-    table.add_column("study")
+    table.add_column("study", overflow="fold")
     for state in STATES:
         table.add_column(state, justify="right")
     counts = store.state_counts()
