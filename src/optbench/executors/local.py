@@ -40,10 +40,13 @@ def run_inline(
     """Run pending trials of ``study_ids`` in this process until none is left; returns how
     many this call finished."""
     worker = worker or local_worker()
-    store.requeue_abandoned(study_ids, worker.host, process_alive, heartbeat_timeout)
     finished = 0
     with Heartbeat(store, worker, heartbeat_interval):
-        while (claim := store.claim(study_ids, worker)) is not None:
+        while True:
+            store.requeue_abandoned(study_ids, worker.host, process_alive, heartbeat_timeout)
+            claim = store.claim(study_ids, worker)
+            if claim is None:
+                break
             try:
                 outcome = train(claim, options)
             except BaseException:  # Ctrl-C or a kill: the trial goes back to the queue

@@ -33,6 +33,11 @@ class TrialState(str, enum.Enum):
 FINISHED_STATES = (TrialState.DONE, TrialState.DIVERGED, TrialState.FAILED)
 
 
+def _values(enum_class: type[enum.Enum]) -> list[str]:
+    """Store an enum by its value ("done"), not its Python name ("DONE")."""
+    return [member.value for member in enum_class]
+
+
 class Meta(Base):
     __tablename__ = "optbench_meta"
 
@@ -82,7 +87,9 @@ class TrialRow(Base):
     schedule_params: Mapped[dict] = mapped_column(JSON)
     unit_point: Mapped[list] = mapped_column(JSON)
     state: Mapped[TrialState] = mapped_column(
-        Enum(TrialState, native_enum=False, length=16), default=TrialState.PENDING, index=True
+        Enum(TrialState, native_enum=False, length=16, values_callable=_values),
+        default=TrialState.PENDING,
+        index=True,
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(200))

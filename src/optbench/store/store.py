@@ -19,7 +19,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from optbench.store.database import DEFAULT_DATABASE, open_engine
-from optbench.store.schema import MeasurementRow, StudyRow, TrialRow, TrialState
+from optbench.store.schema import (
+    FINISHED_STATES,
+    MeasurementRow,
+    StudyRow,
+    TrialRow,
+    TrialState,
+)
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,7 @@ class Store:
     def finish(self, trial_id: int, worker: Worker, outcome: Outcome) -> bool:
         """Store ``outcome`` if ``worker`` still holds the trial; False (nothing written) if
         the trial was taken back from it meanwhile."""
-        if outcome.state not in (TrialState.DONE, TrialState.DIVERGED, TrialState.FAILED):
+        if outcome.state not in FINISHED_STATES:
             raise ValueError(f"outcome.state={outcome.state!r}: expected done, diverged or failed")
         columns = asdict(outcome)
         columns.pop("measurements")
