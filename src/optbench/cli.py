@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from optbench import __version__
+from optbench.report.command import add_report_command
 
 
 def _data_fetch(args: argparse.Namespace) -> int:
@@ -68,6 +69,7 @@ def add_study_commands(commands: argparse._SubParsersAction) -> None:
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_data_commands,
     add_study_commands,
+    add_report_command,
 ]
 
 

@@ -1,0 +1,78 @@
+"""Studies grouped for comparison: by workload, then protocol, then optimizer.
+
+Within a workload and protocol, each optimizer's study is one entry of the comparison (the
+paper's Figs. 1, 2, 6-10); across protocols of one workload the same optimizers give the
+protocol comparison (Figs. 3-4). When a (workload, protocol, optimizer) has several studies
+(a space or budget changed, so a new study key), the newest with results is compared and the
+others are listed as *superseded*. Studies with no finished point yet are *waiting*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from optbench.report.data import StudyData
+from optbench.report.style import order_optimizers, order_protocols
+
+
+@dataclass(frozen=True, eq=False)
+class Group:
+    """The studies of one workload under one protocol, by optimizer in the fixed order."""
+
+    workload: str
+    protocol: str
+    studies: dict[str, StudyData]
+
+    @property
+    def partial(self) -> bool:
+        return any(study.partial for study in self.studies.values())
+
+    @property
+    def target(self) -> float | None:
+        """The workload's target validation error (the first study's that has one)."""
+        targets = [s.target for s in self.studies.values() if s.target is not None]
+        return targets[0] if targets else None
+
+    @property
+    def has_test(self) -> bool:
+        return any("test_error" in study.metrics for study in self.studies.values())
+
+
+@dataclass(frozen=True, eq=False)
+class Workload:
+    """One workload's groups, from the narrowest protocol to the fullest."""
+
+    name: str
+    groups: dict[str, Group]
+    superseded: list[StudyData] = field(default_factory=list)
+    waiting: list[StudyData] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return any(g.partial for g in self.groups.values()) or any(s.partial for s in self.waiting)
+
+
+def group_studies(studies: list[StudyData]) -> dict[str, Workload]:
+    """Workloads (alphabetically) with their groups; see the module docstring."""
+    found: dict[str, dict[str, dict[str, list[StudyData]]]] = {}
+    waiting: dict[str, list[StudyData]] = {}
+    for study in studies:
+        spec = study.spec
+        if study.n_points == 0:
+            waiting.setdefault(spec.workload, []).append(study)
+            continue
+        by_protocol = found.setdefault(spec.workload, {}).setdefault(spec.protocol, {})
+        by_protocol.setdefault(spec.optimizer, []).append(study)
+    workloads = {}
+    for name in sorted(set(found) | set(waiting)):
+        protocols = found.get(name, {})
+        groups, superseded = {}, []
+        for protocol in order_protocols(protocols):
+            chosen = {}
+            for optimizer in order_optimizers(protocols[protocol]):
+                candidates = sorted(protocols[protocol][optimizer], key=lambda s: s.id)
+                chosen[optimizer] = candidates[-1]
+                superseded.extend(candidates[:-1])
+            groups[protocol] = Group(name, protocol, chosen)
+        workloads[name] = Workload(name, groups, superseded, waiting.get(name, []))
+    return workloads
