@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from optbench.store import Store
 from optbench.study import prepare
 
@@ -19,9 +21,12 @@ RUN = [
 ROWS_PER_TRIAL = 2 * 6
 
 
-def _start(database: str) -> subprocess.Popen:
+def _start(database: str, *flags: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [*RUN, "--db", database], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*RUN, *flags, "--db", database],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -71,11 +76,12 @@ def test_kill_9_mid_trial_then_the_same_command_finishes_every_trial_once(real_f
     assert _measurement_count(database) == 4 * ROWS_PER_TRIAL
 
 
+@pytest.mark.parametrize("executor", ["inline", "processes"])
 def test_ctrl_c_gives_the_running_trial_back_and_marks_nothing_done_that_is_not(
-    real_fmnist, tmp_path
+    real_fmnist, tmp_path, executor
 ):
     database = str(tmp_path / "optbench.db")
-    process = _start(database)
+    process = _start(database, "--executor", executor)  # SIGINT reaches the parent alone
     _wait_until_one_done_and_one_running(database, process)
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=60)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import signal
 import socket
 from collections.abc import Sequence
 
@@ -59,6 +60,10 @@ def run_inline(
 
 
 def _process_worker(database: str, study_ids: Sequence[int], options: RunOptions) -> None:
+    # Ctrl-C is for the parent to handle; it stops its workers with SIGTERM, which this worker
+    # turns into the KeyboardInterrupt that gives its trial back.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     store = Store(database)
     try:
         run_inline(store, study_ids, options)
@@ -98,7 +103,9 @@ def run_processes(
             if on_progress:
                 on_progress()
     except KeyboardInterrupt:
-        for process in processes:  # they received the same Ctrl-C and give their trials back
+        for process in processes:  # SIGTERM: each gives its trial back and exits
+            process.terminate()
+        for process in processes:
             process.join()
         raise
     # A worker killed from outside leaves its trial running: put it back for the next run.
