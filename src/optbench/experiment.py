@@ -130,11 +130,23 @@ def read(path: str | Path) -> tuple[dict, dict]:
     return data, lines
 
 
+def _beside(experiment_path: Path, protocol: object) -> object:
+    """A protocol file named relative to the experiment file, when it is there."""
+    if isinstance(protocol, str) and protocol.endswith((".yaml", ".yml")):
+        candidate = experiment_path.parent / protocol
+        if not Path(protocol).is_absolute() and candidate.is_file():
+            return str(candidate)
+    return protocol
+
+
 def load(path: str | Path, **overrides: object) -> Experiment:
     """The experiment in a YAML file, fields in ``overrides`` replaced; errors name the field
     and its line."""
     data, lines = read(path)
+    data = {**data, **overrides}
+    if isinstance(data.get("protocols"), list):  # protocol files are found beside the experiment
+        data["protocols"] = [_beside(Path(path), name) for name in data["protocols"]]
     try:
-        return from_data({**data, **overrides})
+        return from_data(data)
     except InvalidParameterError as error:
         raise yamlio.located(error, lines, str(path)) from None
