@@ -17,6 +17,15 @@ $(VENV)/.installed: pyproject.toml Makefile
 test: $(VENV)/.installed data services
 	$(PY) -m pytest -q
 
+# The main job: a real optimizer comparison on the real Fashion-MNIST, ending in a report.
+# Run it again to continue an interrupted demo; `rm -r demo` to start afresh.
+DEMO := demo
+demo: $(VENV)/.installed data
+	mkdir -p $(DEMO)
+	$(VENV)/bin/optbench run experiments/demo.yaml --db $(DEMO)/optbench.db
+	$(VENV)/bin/optbench report --db $(DEMO)/optbench.db --out $(DEMO)/report
+	@echo "The report: $(DEMO)/report/index.html (and $(DEMO)/report/summary.md)"
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 
