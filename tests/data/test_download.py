@@ -128,7 +128,7 @@ def test_cli_fetch_and_its_errors(server, tmp_path, capsys):
         assert f"toy: verified, in {tmp_path / 'toy'}" in capsys.readouterr().out
         bad = source(server, [remote(server, "c.bin", GOOD)])
         register_source(bad, replace=True)
-        assert main(["data", "fetch", "toy", "--root", str(tmp_path / "x"), "--quiet"]) == 1
+        assert main(["data", "fetch", "toy", "--root", str(tmp_path / "x"), "--quiet"]) == 2
         error = capsys.readouterr().err
         assert error.startswith("optbench: error: ") and "refused" in error
         assert "Traceback" not in error

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from optbench.data import DataNotFoundError, read_idx
+from optbench.errors import InvalidParameterError
 from optbench.workloads import WorkloadSpec, create
 from optbench.workloads.conformance import WorkloadCheckError, check_workload
 from optbench.workloads.language import as_rows, encode
@@ -145,3 +146,10 @@ def test_missing_text_names_the_fetch_command(tmp_path, monkeypatch):
     monkeypatch.delenv("OPTBENCH_DATA", raising=False)
     with pytest.raises(DataNotFoundError, match="optbench data fetch war_and_peace"):
         create("war_and_peace_lstm").task.problem(4, 0, CPU)
+
+
+def test_batches_larger_than_the_data_are_refused(fake_fmnist, fake_text):
+    with pytest.raises(InvalidParameterError, match="batch_size=2000 is invalid"):
+        small("fmnist_mlp").task.problem(2000, 0, CPU, fake_fmnist)
+    with pytest.raises(InvalidParameterError, match="batch_size=900 is invalid"):
+        create("war_and_peace_lstm").task.problem(900, 0, CPU, fake_text)

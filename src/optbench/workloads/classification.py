@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from optbench.data import holdout, load_images
+from optbench.errors import InvalidParameterError
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ class ClassificationProblem:
         self.splits = splits
         train_x, train_y = splits["train"]
         if batch_size > len(train_y):
-            raise ValueError(f"batch size {batch_size} exceeds the {len(train_y)} examples")
+            raise InvalidParameterError(
+                "batch_size", batch_size, f"at most the {len(train_y)} training examples"
+            )
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
         self.info = {"input_shape": tuple(train_x.shape[1:]), "num_classes": int(train_y.max()) + 1}

@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from optbench.data import load_text, split_stream
+from optbench.errors import InvalidParameterError
 
 
 def encode(text: str) -> tuple[np.ndarray, list[str]]:
@@ -25,7 +26,8 @@ def as_rows(stream: torch.Tensor, rows: int, length: int, offset: int = 0) -> tu
     ``length``-long sequences: ``(x, y)`` of shape (rows, k·length)."""
     usable = (len(stream) - 1 - offset) // (rows * length) * (rows * length)
     if usable <= 0:
-        raise ValueError(f"a stream of {len(stream)} characters is too short for {rows} rows")
+        expected = f"at most {(len(stream) - 1 - offset) // length} for {len(stream)} characters"
+        raise InvalidParameterError("batch_size", rows, expected)
     x = stream[offset : offset + usable].view(rows, -1)
     y = stream[offset + 1 : offset + 1 + usable].view(rows, -1)
     return x, y

@@ -46,7 +46,7 @@ def war_and_peace_lstm() -> WorkloadSpec:
         eval_every=5_000,  # (choice)
         target=0.40,  # (choice)
         base_lr=1.0,  # (choice)
-        cpu={"budget": 2_000, "eval_every": 500, "target": 0.55},  # (choice)
+        cpu={"budget": 2_000, "eval_every": 500, "target": 0.45},  # (choice)
         description="embedding 128, 2-layer LSTM 128, state carried across batches",
     )
 
@@ -82,6 +82,6 @@ def fmnist_cnn_small() -> WorkloadSpec:
         eval_every=1_000,
         target=0.09,
         base_lr=0.05,
-        cpu={"budget": 3_000, "eval_every": 1_000, "target": 0.11},
+        cpu={"budget": 1_500, "eval_every": 750, "target": 0.10},
         description="conv5x5-16, pool, conv5x5-32, pool, fc128, fc10",
     )
