@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # instead of resolving a multi-GB CUDA build from the index.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: test demo lint bench clean data services
+.PHONY: test demo lint bench clean data services browser
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-test: $(VENV)/.installed data services
+test: $(VENV)/.installed data services browser
 	$(PY) -m pytest -q
 
 # The main job: a real optimizer comparison on the real Fashion-MNIST, ending in a report.
@@ -62,4 +62,17 @@ services:
 	else \
 		echo "make services: PostgreSQL is not installed; its tests skip (set" \
 			"OPTBENCH_TEST_POSTGRES_URL to use a server elsewhere)"; \
+	fi
+
+# Headless Chromium for the report page's test (Debian's chromium): installed when missing and
+# we are root with apt-get; otherwise that test skips (and fails under CI, where $CI is set).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+			|| echo "make browser: apt-get install chromium failed"; \
+	else \
+		echo "make browser: chromium is not installed; as root: apt-get install chromium" \
+			"(the report page's test skips without it)"; \
 	fi

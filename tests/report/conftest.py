@@ -9,9 +9,12 @@ to the final value; the test error sits slightly above the validation error.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -154,6 +157,24 @@ def build_store(
                     )
                     store.finish(claim.trial_id, WORKER, outcome)
     return store
+
+
+@pytest.fixture(scope="session")
+def store_builder() -> Callable[..., Store]:
+    """``build_store`` itself, for fixtures of a wider scope than ``make_store``."""
+    return build_store
+
+
+@pytest.fixture(scope="session")
+def chromium() -> ModuleType:
+    """The CDP-over-pipe helper module ``tests/report/chromium.py``."""
+    spec = importlib.util.spec_from_file_location(
+        "optbench_tests_chromium", Path(__file__).with_name("chromium.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ class StudyData:
     trial_points: np.ndarray
     trial_validation_error: np.ndarray
     metrics: frozenset[str] = field(default_factory=frozenset)
+    space_error: str | None = None
 
     @property
     def n_points(self) -> int:
@@ -89,11 +90,12 @@ class StudyData:
         return f"{self.spec.workload} / {self.spec.optimizer} / {self.spec.protocol}"
 
 
-def _space(spec: StudySpec) -> SearchSpace | None:
+def _space(spec: StudySpec) -> tuple[SearchSpace | None, str | None]:
+    """The study's search space, or None and why (the report then shows the raw YAML)."""
     try:
-        return SearchSpace.from_yaml(spec.space_yaml, source=f"study {spec.name}")
-    except (InvalidParameterError, ValueError):
-        return None
+        return SearchSpace.from_yaml(spec.space_yaml, source=f"study {spec.name}"), None
+    except (InvalidParameterError, ValueError) as error:
+        return None, str(error)
 
 
 def _trial_curves(rows: list) -> dict[str, Curve]:
@@ -138,7 +140,7 @@ def _point(trials: list, curves: list[dict[str, Curve]]) -> tuple[bool, dict, di
 
 def load_study(store: Store, study_id: int, spec: StudySpec, counts: dict[str, int]) -> StudyData:
     """Read one study's trials and measurements into a :class:`StudyData`."""
-    space = _space(spec)
+    space, space_error = _space(spec)
     dimensions = tuple(name for name, _ in space.dimensions) if space is not None else ()
     by_trial: dict[int, list] = defaultdict(list)
     for row in store.measurements(study_id):
@@ -183,6 +185,7 @@ def load_study(store: Store, study_id: int, spec: StudySpec, counts: dict[str, i
         trial_points=np.array(trial_points, dtype=np.int64),
         trial_validation_error=np.array(trial_errors, dtype=np.float64),
         metrics=metrics,
+        space_error=space_error,
     )
 
 

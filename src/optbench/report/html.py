@@ -102,6 +102,11 @@ def _group_html(result: GroupResult, figures: WorkloadFigures) -> str:
 def _study_html(study: StudyData, status: str) -> str:
     spec = study.spec
     space = study.space.describe() if study.space is not None else spec.space_yaml
+    problem = (
+        f"<p class='warning'>The space could not be read: {escape(study.space_error)}</p>"
+        if study.space_error
+        else ""
+    )
     settings = ", ".join(f"{k} = {v}" for k, v in sorted(spec.settings.items()))
     counts = ", ".join(f"{n} {state}" for state, n in sorted(study.counts.items()))
     return (
@@ -109,7 +114,7 @@ def _study_html(study: StudyData, status: str) -> str:
         f"<p>protocol <b>{escape(spec.protocol)}</b>; sampler {escape(spec.sampler)}, seed "
         f"{spec.seed}, budget {spec.budget} steps, evaluation every {spec.eval_every} steps; "
         f"{escape(settings)}; trials: {escape(counts or 'none')}.</p>"
-        f"<pre>{escape(space)}</pre>"
+        f"{problem}<pre>{escape(space)}</pre>"
     )
 
 

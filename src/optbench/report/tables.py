@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from optbench.report.data import StudyData
 from optbench.report.results import GroupResult, WorkloadResult
 
@@ -32,10 +34,12 @@ class Table:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True)
     return str(value)

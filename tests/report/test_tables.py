@@ -1,0 +1,205 @@
+"""The report's numbers: the CSV tables and summary.md against the analysis functions run
+directly on arrays read from the store; partial studies; several workloads at once."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from optbench import analysis
+from optbench.report import build_report
+from optbench.store import TrialState
+
+
+def _csv(report, name: str) -> list[dict]:
+    with report.tables[name].open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def _arrays(store, study_id: int) -> dict[str, np.ndarray]:
+    """Final metrics per point straight from the store rows (one seed per point)."""
+    trials = [
+        t for t in store.trials(study_id) if t.state in (TrialState.DONE, TrialState.DIVERGED)
+    ]
+    rows: dict[int, dict[str, tuple[int, float]]] = {}
+    for m in store.measurements(study_id):
+        seen = rows.setdefault(m.trial_id, {})
+        if m.metric not in seen or m.step > seen[m.metric][0]:
+            seen[m.metric] = (m.step, math.nan if m.value is None else m.value)
+    out = {}
+    for metric in ("validation_error", "test_error", "train_loss"):
+        out[metric] = np.array(
+            [math.inf if t.state == TrialState.DIVERGED else rows[t.id][metric][1] for t in trials]
+        )
+    return out
+
+
+@pytest.fixture
+def built(make_store, tmp_path):
+    store = make_store(
+        protocol_names=("lr-only", "full"), optimizers=("sgd", "momentum", "adam"), trials=10
+    )
+    return store, build_report(store, tmp_path / "report", n_boot=200, figures=False)
+
+
+def _studies(store, protocol: str) -> dict[str, dict[str, np.ndarray]]:
+    return {
+        spec.optimizer: _arrays(store, study_id)
+        for study_id, spec in store.studies()
+        if spec.protocol == protocol
+    }
+
+
+def test_rankings_csv_matches_rank_optimizers(built):
+    store, report = built
+    rows = [r for r in _csv(report, "rankings") if r["protocol"] == "full"]
+    for criterion, select, reported in (
+        ("validation_error", "validation_error", "validation_error"),
+        ("test_error", "validation_error", "test_error"),
+        ("train_loss", "train_loss", "train_loss"),
+    ):
+        arrays = _studies(store, "full")
+        ranking = analysis.rank_optimizers(
+            {o: (a[select], a[reported]) for o, a in arrays.items()}, n_boot=200
+        )
+        mine = [r for r in rows if r["criterion"] == criterion]
+        assert [r["optimizer"] for r in mine] == list(ranking.names)
+        for row, standing in zip(mine, ranking.standings, strict=True):
+            assert int(row["rank"]) == standing.rank
+            assert float(row["best"]) == standing.best
+            assert float(row["median"]) == standing.band.median
+            assert float(row["lower"]) == standing.band.lower
+            assert float(row["upper"]) == standing.band.upper
+            assert int(row["n_points"]) == 10
+
+
+def test_verdicts_csv_matches_inclusion_verdicts(built):
+    store, report = built
+    arrays = _studies(store, "lr-only")
+    ranking = analysis.rank_optimizers(
+        {o: (a["validation_error"], a["validation_error"]) for o, a in arrays.items()}, n_boot=200
+    )
+    expected = analysis.inclusion_verdicts(ranking)
+    rows = [
+        r
+        for r in _csv(report, "verdicts")
+        if r["protocol"] == "lr-only" and r["criterion"] == "validation_error"
+    ]
+    assert [(r["special"], r["general"]) for r in rows] == [
+        ("sgd", "momentum"),
+        ("momentum", "adam"),
+    ]
+    for row, verdict in zip(rows, expected, strict=True):
+        assert row["verdict"] == verdict.verdict
+        assert float(row["p_general_beats"]) == verdict.p_general_beats
+        assert float(row["general_upper"]) == verdict.general_band.upper
+
+
+def test_best_of_k_and_steps_to_target_match_the_analysis(built):
+    store, report = built
+    arrays = _studies(store, "full")
+    curves = analysis.best_of_k_curves(
+        {o: (a["validation_error"], a["validation_error"]) for o, a in arrays.items()}, n_boot=200
+    )
+    rows = [
+        r
+        for r in _csv(report, "best_of_k")
+        if r["protocol"] == "full"
+        and r["metric"] == "validation_error"
+        and r["optimizer"] == "adam"
+    ]
+    assert [int(r["k"]) for r in rows] == curves["adam"].ks.tolist() == [1, 2, 4, 8, 10]
+    assert [float(r["median"]) for r in rows] == curves["adam"].median.tolist()
+    flat = {
+        r["optimizer"]: r["flattening_k"]
+        for r in _csv(report, "rankings")
+        if r["protocol"] == "full" and r["criterion"] == "validation_error"
+    }
+    assert int(flat["adam"]) == analysis.flattening_k(curves["adam"])
+    steps = [
+        r
+        for r in _csv(report, "steps_to_target")
+        if r["protocol"] == "full" and r["optimizer"] == "sgd"
+    ]
+    assert len(steps) == 25
+    assert all(0.0 <= float(r["reached"]) <= 1.0 for r in steps)
+    assert float(steps[-1]["reached"]) >= float(steps[0]["reached"])  # easier targets
+
+
+def test_summary_states_the_numbers_of_the_tables(built):
+    _, report = built
+    text = report.summary.read_text()
+    best = {
+        r["optimizer"]: r
+        for r in _csv(report, "rankings")
+        if r["protocol"] == "full" and r["criterion"] == "validation_error"
+    }
+    assert f"{100 * float(best['adam']['median']):.2f}%" in text
+    assert "### fmnist_mlp under full" in text and "### fmnist_mlp under lr-only" in text
+    verdicts = [r for r in _csv(report, "verdicts") if r["criterion"] == "validation_error"]
+    for row in verdicts:
+        word = "VIOLATED" if row["verdict"] == "violated" else row["verdict"]
+        assert f"{row['special']} ⊆ {row['general']}: {word}." in text
+    assert "lr-only → full" in text
+    assert "Partial report" not in text and not report.partial
+
+
+def test_protocol_changes_compare_each_protocol_with_the_fullest(built):
+    _, report = built
+    rows = _csv(report, "protocol_changes")
+    assert {(r["first_protocol"], r["second_protocol"]) for r in rows} == {("lr-only", "full")}
+    assert sorted(r["optimizer"] for r in rows) == ["adam", "momentum", "sgd"]
+    assert sorted(int(r["second_rank"]) for r in rows) == [1, 2, 3]
+
+
+def test_partial_report_is_marked_everywhere(make_store, tmp_path):
+    store = make_store(
+        protocol_names=("lr-only",), optimizers=("sgd", "momentum"), trials=8, pending=2, failed=1
+    )
+    report = build_report(store, tmp_path / "report", n_boot=100, figures=False)
+    assert report.partial
+    assert "Partial report" in report.summary.read_text()
+    page = report.index.read_text()
+    assert "id='partial'" in page and "data-partial='true'" in page
+    studies = {r["optimizer"]: r for r in _csv(report, "studies")}
+    assert studies["sgd"]["pending"] == "2" and studies["sgd"]["failed"] == "1"
+    assert studies["sgd"]["points"] == "5" and studies["sgd"]["partial"] == "true"
+    ranks = [r for r in _csv(report, "rankings") if r["criterion"] == "validation_error"]
+    assert {r["n_points"] for r in ranks} == {"5"}
+
+
+def test_several_workloads_in_one_report(make_store, tmp_path):
+    store = make_store(
+        workloads=("fmnist_mlp", "cifar10_small"),
+        protocol_names=("lr-only",),
+        optimizers=("sgd", "adam"),
+        trials=5,
+        target=None,
+    )
+    report = build_report(store, tmp_path / "report", n_boot=100, figures=False)
+    ranks = _csv(report, "rankings")
+    assert {r["workload"] for r in ranks} == {"fmnist_mlp", "cifar10_small"}
+    assert "steps_to_target" not in {r["criterion"] for r in ranks}  # no target, no Fig. 2
+    text = report.summary.read_text()
+    assert text.index("## cifar10_small") < text.index("## fmnist_mlp")
+
+
+def test_seed_noise_table_when_points_have_several_seeds(make_store, tmp_path):
+    store = make_store(protocol_names=("lr-only",), optimizers=("sgd",), trials=6, seeds=2)
+    report = build_report(store, tmp_path / "report", n_boot=100, figures=False)
+    (row,) = _csv(report, "seed_noise")
+    assert row["optimizer"] == "sgd" and int(row["n_trials"]) <= 12
+    assert 0.0 <= float(row["seed_fraction"]) <= 1.0
+
+
+def test_empty_store_gives_an_empty_report(tmp_path):
+    from optbench.store import Store
+
+    store = Store(str(tmp_path / "empty.db"))
+    report = build_report(store, tmp_path / "report", figures=False)
+    assert "holds no study yet" in report.summary.read_text()
+    assert _csv(report, "rankings") == []
+    store.engine.dispose()
