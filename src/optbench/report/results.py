@@ -105,8 +105,9 @@ def _target_grid(group: Group, target: float | None) -> np.ndarray | None:
     if values.size == 0:
         return None
     low = float(values.min())
-    best_finals = [np.nanmin(s.final["validation_error"]) for s in group.studies.values()]
-    high = max([target or 0.0, *[b for b in best_finals if np.isfinite(b)]])
+    finals = [s.final["validation_error"] for s in group.studies.values()]
+    best_finals = [float(f[np.isfinite(f)].min()) for f in finals if np.isfinite(f).any()]
+    high = max([target or 0.0, *best_finals])
     high = min(1.0, max(high * 1.5, low * 1.5, low + 0.01))
     return np.linspace(low, high, N_TARGETS)
 
