@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import pickle
 
@@ -78,13 +79,13 @@ def test_steps_to_target_is_the_first_evaluation_at_or_below_it(quadratic):
 
 def test_same_trial_same_curve_other_seed_other_curve(fake_mlp):
     name, path = fake_mlp
-    trial = Trial(name, "adam", {"lr": 1e-3}, seed=3, budget=20, eval_every=10, data_path=path)
+    trial = Trial(
+        name, "adam", {"lr": 1e-3}, seed=3, budget=20, eval_every=10, threads=1, data_path=path
+    )
     first, second = run_trial(trial), run_trial(trial)
     strip = [(p.step, p.train_loss, p.validation_loss, p.test_error) for p in first.curve]
     assert strip == [(p.step, p.train_loss, p.validation_loss, p.test_error) for p in second.curve]
-    other = run_trial(
-        Trial(name, "adam", {"lr": 1e-3}, seed=4, budget=20, eval_every=10, data_path=path)
-    )
+    other = run_trial(dataclasses.replace(trial, seed=4))
     assert other.curve[0].train_loss != first.curve[0].train_loss
 
 
@@ -97,7 +98,8 @@ def test_threads_are_set_for_the_trial_and_restored(fake_mlp):
 
 def test_auto_device_and_provenance(fake_mlp):
     name, path = fake_mlp
-    result = run_trial(Trial(name, "sgd", {"lr": 0.01}, budget=3, device="auto", data_path=path))
+    trial = Trial(name, "sgd", {"lr": 0.01}, budget=3, device="auto", threads=1, data_path=path)
+    result = run_trial(trial)
     assert result.device == ("cuda" if torch.cuda.is_available() else "cpu")
     assert result.torch_version == torch.__version__
     assert result.train_seconds > 0 and result.eval_seconds > 0 and result.setup_seconds > 0

@@ -9,6 +9,14 @@ import pytest
 
 from optbench.data import DataNotFoundError, locate
 from optbench.data.synthetic import write_idx_dataset, write_text
+from optbench.runner import torch_threads
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: on a shared 2-core machine, 2 threads slow down badly under load."""
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ def test_split_is_55k_5k_10k_with_balanced_classes():
 
 
 def test_mlp_with_adam_defaults_beats_15_percent_within_its_cpu_budget():
-    result = run_trial(Trial("fmnist_mlp_cpu", "adam", {"lr": 1e-3}, seed=0))
+    result = run_trial(Trial("fmnist_mlp_cpu", "adam", {"lr": 1e-3}, seed=0, threads=1))
     assert result.status == "completed"
     assert result.steps == create("fmnist_mlp_cpu").budget
     assert result.final_validation_error < 0.15

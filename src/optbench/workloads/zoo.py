@@ -1,7 +1,9 @@
 """The registered workloads: the paper's (SPEC §7) and a ladder of cheaper ones.
 
-Numbers marked (choice) are ours, not the paper's; docs/workloads.md tables them with their
-measured cost per trial.
+Only the simple CNN's architecture, batch, budget and target and the LSTM's architecture,
+batch and sequence length are the paper's; every other number is our choice (docs/workloads.md
+gives the measurements behind each). ``base_lr`` is the best of {0.01, 0.03, 0.1, 0.3} for
+Momentum 0.9 in a short run of the cpu variant ({0.3, 1, 3} for the LSTM).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ def fmnist_simple_cnn() -> WorkloadSpec:
         budget=10_000,
         eval_every=500,  # (choice)
         target=0.066,
-        base_lr=0.05,  # (choice)
-        cpu={"budget": 1_000, "eval_every": 250, "target": 0.12},  # (choice)
+        base_lr=0.03,  # (choice) measured on fmnist_cnn_small, the same family
+        cpu={"budget": 1_000, "eval_every": 250, "target": 0.09},  # (choice)
         description="conv5x5-32, pool, conv5x5-64, pool, fc1024, fc10 (the paper's)",
     )
 
@@ -62,9 +64,9 @@ def fmnist_mlp() -> WorkloadSpec:
         batch_size=128,
         budget=5_000,
         eval_every=1_000,
-        target=0.12,
-        base_lr=0.05,
-        cpu={"budget": 1_500, "eval_every": 500, "target": 0.15},
+        target=0.11,
+        base_lr=0.03,
+        cpu={"budget": 1_500, "eval_every": 500, "target": 0.12},
         description="784-256-256-10 ReLU MLP",
     )
 
@@ -81,7 +83,7 @@ def fmnist_cnn_small() -> WorkloadSpec:
         budget=10_000,
         eval_every=1_000,
         target=0.09,
-        base_lr=0.05,
+        base_lr=0.03,
         cpu={"budget": 1_500, "eval_every": 750, "target": 0.10},
         description="conv5x5-16, pool, conv5x5-32, pool, fc128, fc10",
     )
