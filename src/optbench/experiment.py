@@ -19,13 +19,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from optbench import optimizers, protocols, workloads, yamlio
 from optbench.errors import InvalidParameterError, unknown_name
 from optbench.study import StudyPlan
 
 Executor = Literal["inline", "processes", "ray"]
+LOOKUPS = {
+    "workloads": workloads.create,
+    "optimizers": optimizers.get,
+    "protocols": protocols.load_protocol,
+}
 
 
 class Experiment(BaseModel):
@@ -49,25 +61,11 @@ class Experiment(BaseModel):
     ray_address: str | None = None
     data_path: str | None = None
 
-    @field_validator("workloads")
+    @field_validator("workloads", "optimizers", "protocols")
     @classmethod
-    def _known_workloads(cls, names: list[str]) -> list[str]:
+    def _known(cls, names: list[str], info: ValidationInfo) -> list[str]:
         for name in names:
-            workloads.create(name)
-        return names
-
-    @field_validator("optimizers")
-    @classmethod
-    def _known_optimizers(cls, names: list[str]) -> list[str]:
-        for name in names:
-            optimizers.get(name)
-        return names
-
-    @field_validator("protocols")
-    @classmethod
-    def _known_protocols(cls, names: list[str]) -> list[str]:
-        for name in names:
-            protocols.load_protocol(name)
+            LOOKUPS[info.field_name](name)  # raises, naming the close matches
         return names
 
     def plans(self) -> list[StudyPlan]:

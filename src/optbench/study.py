@@ -19,16 +19,7 @@ import numpy as np
 from optbench import protocols, samplers, workloads
 from optbench.errors import InvalidParameterError
 from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
-from optbench.trial import EvalPoint, Trial, TrialResult
-
-METRICS = (
-    "train_loss",
-    "validation_loss",
-    "validation_error",
-    "test_loss",
-    "test_error",
-    "seconds",
-)
+from optbench.trial import METRICS, EvalPoint, Trial, TrialResult
 
 
 @dataclass(frozen=True)
