@@ -95,7 +95,7 @@ def build_store(
     failed: int = 0,
     target: float | None = 0.1,
     budget: int = 1000,
-    eval_every: int = 100,
+    eval_every: int = 250,
 ) -> Store:
     """A store with one study per (workload, protocol, optimizer); the last ``pending`` points
     of every study are left pending and the ``failed`` before them fail."""

@@ -37,12 +37,17 @@ def _arrays(store, study_id: int) -> dict[str, np.ndarray]:
     return out
 
 
-@pytest.fixture
-def built(make_store, tmp_path):
-    store = make_store(
-        protocol_names=("lr-only", "full"), optimizers=("sgd", "momentum", "adam"), trials=10
+@pytest.fixture(scope="module")
+def built(store_builder, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("tables")
+    store = store_builder(
+        directory / "studies.db",
+        protocol_names=("lr-only", "full"),
+        optimizers=("sgd", "momentum", "adam"),
+        trials=10,
     )
-    return store, build_report(store, tmp_path / "report", n_boot=200, figures=False)
+    yield store, build_report(store, directory / "report", n_boot=200, figures=False)
+    store.engine.dispose()
 
 
 def _studies(store, protocol: str) -> dict[str, dict[str, np.ndarray]]:
