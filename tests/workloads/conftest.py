@@ -1,13 +1,10 @@
-"""Small data in the real file formats, written by the tests, and the real Fashion-MNIST."""
+"""Small data in the real file formats, written by the tests (the real Fashion-MNIST is
+tests/conftest.py's `real_fmnist`)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
-from optbench.data import DataNotFoundError, locate
 from optbench.data.synthetic import write_idx_dataset, write_text
 from optbench.runner import torch_threads
 
@@ -29,16 +26,3 @@ def fake_fmnist(tmp_path_factory) -> str:
 def fake_text(tmp_path_factory) -> str:
     """A 20 000-character UTF-8 text file."""
     return str(write_text(tmp_path_factory.mktemp("text") / "novel.txt", 20_000))
-
-
-@pytest.fixture(scope="session")
-def real_fmnist() -> None:
-    """Skip unless the real Fashion-MNIST is found; fail instead where ``make data`` could
-    have installed it (root with apt-get) or under CI, so CI never passes without it."""
-    try:
-        locate("fashion_mnist")
-    except DataNotFoundError as error:
-        installable = os.geteuid() == 0 and shutil.which("apt-get") is not None
-        if os.environ.get("CI") or installable:
-            pytest.fail(f"run `make data` first:\n{error}")
-        pytest.skip(str(error).splitlines()[0])
