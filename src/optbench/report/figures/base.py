@@ -15,7 +15,6 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullFormatter, PercentFormatter
 
@@ -95,12 +94,20 @@ def interval(
     ax.plot([x], [median], marker="o", color=color, markersize=7, markeredgecolor="white")
 
 
-def percent_log_axis(axis: Axis) -> None:
-    """Label a log axis of error rates in percent at 1, 2, 3 and 5 times powers of ten, with
-    unlabelled minor ticks (labelling every minor tick is slow and unreadable)."""
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
-    axis.set_major_formatter(PercentFormatter(1.0))
-    axis.set_minor_formatter(NullFormatter())
+def value_axis(ax: Axes, limits: tuple[float, float], percent: bool = False) -> None:
+    """A y axis over ``limits``: logarithmic when they span a factor of 4 or more (for errors
+    labelled at 1, 2, 3 and 5 times powers of ten, minor ticks unlabelled: faster and
+    readable), linear otherwise, where a log axis would show one label or none; error rates
+    in percent when ``percent``."""
+    low, high = limits
+    if low > 0 and high / low >= 4:
+        ax.set_yscale("log")
+        if percent:
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(low, high)
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
 
 
 def categorical_axis(ax: Axes, names: Sequence[str]) -> None:

@@ -17,9 +17,9 @@ from optbench.report.figures.base import (
     FigureFile,
     finite_limits,
     new_figure,
-    percent_log_axis,
     save,
     title,
+    value_axis,
 )
 from optbench.report.results import GroupResult
 from optbench.report.style import optimizer_color
@@ -35,9 +35,12 @@ def best_of_k_figure(result: GroupResult, directory: Path, stem: str) -> FigureF
     names = list(validation)
     ncols = min(len(names), MAX_COLUMNS)
     figure, axes = new_figure(ncols, math.ceil(len(names) / ncols), sharey=True)
-    values = [v for c in validation.values() for v in (*c.median, *c.lower, *c.upper)]
+    # The axis spans the medians and lower edges; upper edges (a single trial can land at
+    # chance level) run off the top rather than flatten the region where the curves differ.
+    values = [v for c in validation.values() for v in (*c.median, *c.lower)]
     values += [v for c in test.values() for v in c.median]
-    limits = finite_limits(values) or (0.0, 1.0)
+    low, high = finite_limits(values) or (0.0, 1.0)
+    limits = (low, high + 0.4 * (high - low))
     for j, ax in enumerate(axes.flat):
         if j >= len(names):
             ax.set_visible(False)
@@ -114,15 +117,16 @@ def training_curves_figure(result: GroupResult, directory: Path, stem: str) -> F
     panels = [("train_loss", "training loss"), ("validation_error", "validation error")]
     figure, axes = new_figure(len(panels))
     for ax, (metric, label) in zip(axes[0], panels, strict=True):
+        values = []
         for name, study in g.studies.items():
             curve = study.curves[result.best[name].index].get(metric)
             if curve is not None and np.any(np.isfinite(curve.values)):
                 ax.plot(curve.steps, curve.values, color=optimizer_color(name), label=name)
-        ax.set_yscale("log")
+                values += curve.values.tolist()
+        limits = finite_limits(values, log=True) or (0.01, 1.0)
+        value_axis(ax, limits, percent=metric == "validation_error")
         ax.set_xlabel("step")
         ax.set_ylabel(label)
-        if metric == "validation_error":
-            percent_log_axis(ax.yaxis)
         ax.legend(loc="upper right")
     heading = f"{g.workload}, {g.protocol}: training curves of the best trials"
     heading = title(figure, heading, g.partial)

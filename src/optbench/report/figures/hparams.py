@@ -23,9 +23,9 @@ from optbench.report.figures.base import (
     FigureFile,
     finite_limits,
     new_figure,
-    percent_log_axis,
     save,
     title,
+    value_axis,
 )
 from optbench.report.style import WARNING_COLOR, optimizer_color
 from optbench.scales import Hyperparameter
@@ -49,6 +49,17 @@ def _bounds(h: Hyperparameter) -> tuple[float, float] | None:
     if h.scale == "one_minus_log":
         return 1.0 - h.low, 1.0 - h.high
     return h.low, h.high
+
+
+def _pad_x(ax: Axes, bounds: list[float], log: bool) -> None:
+    """Show the whole range with a little room beyond both bounds, so both bound lines show."""
+    low, high = bounds
+    if log:
+        room = (high / low) ** 0.04
+        ax.set_xlim(low / room, high * room)
+    else:
+        room = 0.04 * (high - low)
+        ax.set_xlim(low - room, high + room)
 
 
 def _panel(ax: Axes, study: StudyData, j: int, check: BoundaryCheck | None, best: int) -> None:
@@ -83,6 +94,7 @@ def _panel(ax: Axes, study: StudyData, j: int, check: BoundaryCheck | None, best
         ax.set_xticks(range(len(h.values)), [str(v) for v in h.values])
     bounds = _bounds(h)
     if bounds is not None:
+        _pad_x(ax, sorted(bounds), h.scale in ("log", "one_minus_log"))
         for side, value in zip(("lower", "upper"), bounds, strict=True):
             hit = check is not None and getattr(check, f"near_{side}")
             ax.axvline(
@@ -94,7 +106,10 @@ def _panel(ax: Axes, study: StudyData, j: int, check: BoundaryCheck | None, best
     ax.set_xlabel(f"{label} ({h.scale})")
     if check is not None and check.flagged:
         side = "lower" if check.near_lower else "upper"
-        ax.set_title(f"best at the {side} bound", color=WARNING_COLOR, fontsize=8)
+        value = h.low if check.near_lower else h.high
+        ax.set_title(
+            f"best at the {side} bound, {h.name} = {value:g}", color=WARNING_COLOR, fontsize=8
+        )
 
 
 def hparams_figure(
@@ -116,10 +131,8 @@ def hparams_figure(
         if j >= n:
             ax.set_visible(False)
             continue
-        ax.set_yscale("log")
-        ax.set_ylim(*limits)
+        value_axis(ax, limits, percent=True)
         _panel(ax, study, j, None if checks is None else checks[j], best)
-        percent_log_axis(ax.yaxis)
         if j % ncols == 0:
             ax.set_ylabel("final validation error")
     diverged = int(study.diverged.sum())

@@ -24,6 +24,7 @@ from optbench.report.figures.base import (
     new_figure,
     save,
     title,
+    value_axis,
 )
 from optbench.report.results import Criterion, GroupResult, WorkloadResult
 from optbench.report.style import WARNING_COLOR, optimizer_color, order_optimizers
@@ -55,13 +56,13 @@ def ranking_panel(
     label, log, percent = AXES[criterion.name]
     standings = criterion.ranking.standings
     order = order_optimizers(criterion.ranking.names)
-    if log:
-        ax.set_yscale("log")
     if limits is None:
         bands = [v for s in standings for v in (s.band.median, s.band.lower, s.band.upper)]
         limits = finite_limits(bands, log) or (0.0, 1.0)
         if criterion.name == "steps_to_target":
             limits = (0.0, limits[1])
+    if log:
+        value_axis(ax, limits)
     ax.set_ylim(*limits)
     top = limits[1]
     for x, name in enumerate(order):
