@@ -101,7 +101,7 @@ def target_sweep_figure(result: GroupResult, directory: Path, stem: str) -> Figu
     ax.set_xlabel("target validation error")
     ax.set_ylabel("steps to target (best trial)")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="upper right")
+    ax.legend(loc="best")
     heading = title(figure, f"{g.workload}, {g.protocol}: steps against target", g.partial)
     caption = (
         "For each target validation error, the fewest steps the best trial needs (line: "
@@ -127,7 +127,7 @@ def training_curves_figure(result: GroupResult, directory: Path, stem: str) -> F
         value_axis(ax, limits, percent=metric == "validation_error")
         ax.set_xlabel("step")
         ax.set_ylabel(label)
-        ax.legend(loc="upper right")
+        ax.legend(loc="best")
     heading = f"{g.workload}, {g.protocol}: training curves of the best trials"
     heading = title(figure, heading, g.partial)
     caption = (
