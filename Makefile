@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # instead of resolving a multi-GB CUDA build from the index.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: test demo lint bench clean data services browser
+.PHONY: test demo lint bench clean data system
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-test: $(VENV)/.installed data services browser
+test: $(VENV)/.installed system
 	$(PY) -m pytest -q
 
 # The main job: a real optimizer comparison on the real Fashion-MNIST, ending in a report.
@@ -35,44 +35,33 @@ bench: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
 
-# Real data for the tests (Debian's Fashion-MNIST, the official files): installed when it is
-# missing and we are root with apt-get; otherwise say how to get it (its tests then skip,
-# or fail under CI).
-FMNIST_DIR := /usr/share/datasets/fashion-mnist
+# What optbench needs from Debian, as package:file-that-shows-it-is-there. Installed with one
+# apt-get call when missing and we are root with apt-get; otherwise a line says how to get it
+# (the tests that need it then skip, or fail under CI where $$CI is set).
+# - Fashion-MNIST, the official files (the demo and the workload tests);
+# - a PostgreSQL server (the store's tests; tests/conftest.py starts its cluster);
+# - headless Chromium (the report page's test).
+FMNIST := dataset-fashion-mnist:/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+POSTGRES := postgresql:/usr/bin/pg_ctlcluster
+CHROMIUM := chromium:/usr/bin/chromium
+
+define install_missing
+	@missing=""; \
+	for item in $(1); do [ -e "$${item#*:}" ] || missing="$$missing $${item%%:*}"; done; \
+	if [ -z "$$missing" ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "apt-get install$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+			|| echo "apt-get install$$missing failed"; \
+	else \
+		echo "missing:$$missing; as root: apt-get install$$missing" \
+			"(Fashion-MNIST also: optbench data fetch fashion_mnist)"; \
+	fi
+endef
+
 data:
-	@if [ -f $(FMNIST_DIR)/train-images-idx3-ubyte.gz ] && [ -f $(FMNIST_DIR)/t10k-labels-idx1-ubyte.gz ]; then \
-		:; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) \
-			|| echo "make data: apt-get install dataset-fashion-mnist failed"; \
-	else \
-		echo "make data: Fashion-MNIST is not installed; as root: apt-get install dataset-fashion-mnist," \
-			"or: optbench data fetch fashion_mnist"; \
-	fi
+	$(call install_missing,$(FMNIST))
 
-
-# A real PostgreSQL server for the store's tests: Debian's postgresql, installed when missing
-# and we are root with apt-get; tests/conftest.py starts its cluster and creates a database.
-services:
-	@if command -v pg_ctlcluster >/dev/null 2>&1; then \
-		:; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
-			|| echo "make services: apt-get install postgresql failed"; \
-	else \
-		echo "make services: PostgreSQL is not installed; its tests skip (set" \
-			"OPTBENCH_TEST_POSTGRES_URL to use a server elsewhere)"; \
-	fi
-
-# Headless Chromium for the report page's test (Debian's chromium): installed when missing and
-# we are root with apt-get; otherwise that test skips (and fails under CI, where $CI is set).
-browser:
-	@if command -v chromium >/dev/null 2>&1; then \
-		:; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-			|| echo "make browser: apt-get install chromium failed"; \
-	else \
-		echo "make browser: chromium is not installed; as root: apt-get install chromium" \
-			"(the report page's test skips without it)"; \
-	fi
+system:
+	$(call install_missing,$(FMNIST) $(POSTGRES) $(CHROMIUM))
