@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+import ray
+
+from optbench.errors import InvalidParameterError
 from optbench.executors import run_inline, run_processes, run_ray
 from optbench.store import Store
 from optbench.study import RunOptions, prepare
@@ -32,7 +36,13 @@ def test_inline_processes_and_ray_give_identical_curves(
         elif executor == "processes":
             run_processes(store, [study], ONE_THREAD, workers=2)
         else:
-            run_ray(store, [study], ONE_THREAD)
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            try:
+                with pytest.raises(InvalidParameterError, match="at most the cluster's 0 GPUs"):
+                    run_ray(store, [study], ONE_THREAD, gpus_per_trial=1)
+                run_ray(store, [study], ONE_THREAD)
+            finally:
+                ray.shutdown()
         assert store.state_counts()[study] == {"done": 3}
         results[executor] = curves(store, study)
     assert results["inline"] == results["processes"] == results["ray"]

@@ -43,11 +43,15 @@ def run_ray(
     *,
     address: str | None = None,
     cpus_per_trial: float = 1,
-    gpus_per_trial: float = 0,
+    gpus_per_trial: float | None = None,
     on_progress: Progress | None = None,
     heartbeat_interval: float = HEARTBEAT_INTERVAL,
 ) -> int:
-    """Run the studies' pending trials as Ray tasks; returns how many this call finished."""
+    """Run the studies' pending trials as Ray tasks; returns how many this call finished.
+
+    ``gpus_per_trial=None`` asks for one GPU per trial when ``options.device`` is not "cpu" and
+    the cluster has GPUs (Ray hides GPUs from tasks that do not ask for them), else none.
+    """
     if not cpus_per_trial > 0:
         raise InvalidParameterError("cpus_per_trial", cpus_per_trial, "a number > 0")
     ray = _ray()
@@ -57,7 +61,17 @@ def run_ray(
             address=address, include_dashboard=False, log_to_driver=False, configure_logging=False
         )
     try:
-        parallel = max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_trial))
+        resources = ray.cluster_resources()
+        if gpus_per_trial is None:
+            wants_gpu = options.device != "cpu" and resources.get("GPU", 0) > 0
+            gpus_per_trial = 1 if wants_gpu else 0
+        gpus = resources.get("GPU", 0)
+        if gpus_per_trial > gpus:
+            expected = f"at most the cluster's {gpus:g} GPUs"
+            raise InvalidParameterError("gpus_per_trial", gpus_per_trial, expected)
+        parallel = max(1, int(resources.get("CPU", 1) // cpus_per_trial))
+        if gpus_per_trial > 0:
+            parallel = min(parallel, int(gpus // gpus_per_trial))
         remote = ray.remote(num_cpus=cpus_per_trial, num_gpus=gpus_per_trial)(run_trial)
         threads = options.threads or max(1, int(cpus_per_trial))
         options = dataclasses.replace(options, threads=threads)
