@@ -16,6 +16,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from optbench.analysis import select_best
+from optbench.report.data import load_study
 from optbench.store import Store
 
 FINISHED = ("done", "diverged", "failed")
@@ -62,24 +64,6 @@ class StudyProgress:
         self.progress.stop()
 
 
-def final_errors(store: Store, study_id: int) -> dict[int, tuple[float, float]]:
-    """Trial id -> (validation error, test error) at its last evaluation; +inf if diverged."""
-    last: dict[int, dict[str, tuple[int, float]]] = defaultdict(dict)
-    for row in store.measurements(study_id):
-        if row.metric in ("validation_error", "test_error"):
-            value = math.nan if row.value is None else row.value
-            if row.step >= last[row.trial_id].get(row.metric, (-1, 0.0))[0]:
-                last[row.trial_id][row.metric] = (row.step, value)
-    errors = {}
-    for trial in store.trials(study_id):
-        if trial.state.value == "diverged":
-            errors[trial.id] = (math.inf, math.inf)
-        elif trial.state.value == "done" and trial.id in last:
-            metrics = last[trial.id]
-            errors[trial.id] = (metrics["validation_error"][1], metrics["test_error"][1])
-    return errors
-
-
 def summary_table(store: Store, study_ids: list[int]) -> Table:
     """One row per study: trials by state, and the best trial by final validation error."""
     table = Table(title="studies")
@@ -100,8 +84,11 @@ def summary_table(store: Store, study_ids: list[int]) -> Table:
     counts = store.state_counts(study_ids)
     for study_id in study_ids:
         count = counts.get(study_id, {})
-        errors = final_errors(store, study_id)
-        best = min(errors.values(), key=lambda e: e[0], default=(math.nan, math.nan))
+        study = load_study(store, study_id, specs[study_id], dict(count))
+        best = (math.nan, math.nan)
+        if study.points.size:
+            selection = select_best(study.final, diverged=study.diverged)
+            best = (selection.reported["validation_error"], selection.reported["test_error"])
         left = count.get("pending", 0) + count.get("running", 0)
         table.add_row(
             specs[study_id].name,
