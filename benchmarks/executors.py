@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from optbench.executors import run_inline, run_processes, run_ray
-from optbench.runner import run_trial
 from optbench.store import Store
-from optbench.study import RunOptions, StudyPlan, prepare, trial_of
+from optbench.study.plan import RunOptions, StudyPlan, prepare, trial_of
+from optbench.study.runner import run_trial
 
 TRIALS = 8
 OPTIONS = RunOptions(threads=1)
@@ -80,7 +80,7 @@ def _two_plain(trials: list) -> float:
             path.write_bytes(pickle.dumps(half))
             paths.append(path)
         code = (
-            "import pickle, sys\nfrom optbench.runner import run_trial\n"
+            "import pickle, sys\nfrom optbench.study.runner import run_trial\n"
             "for trial in pickle.load(open(sys.argv[1], 'rb')): run_trial(trial)\n"
         )
         start = time.perf_counter()

@@ -26,8 +26,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from optbench import optimizers
 from optbench.data import DataNotFoundError, load_text
-from optbench.runner import resolve_device, run_trial, torch_threads
-from optbench.trial import Trial
+from optbench.study.runner import resolve_device, run_trial, torch_threads
+from optbench.study.trial import Trial
 from optbench.workloads import create
 
 HPARAMS = {"lr": 1e-3}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from optbench import experiment
 from optbench.cli import main
 from optbench.store import Store
+from optbench.study import experiment
 
 EXPERIMENTS = sorted((Path(__file__).parents[1] / "experiments").glob("*.yaml"))
 SMALL = ["--workload", "fmnist_mlp_cpu", "--optimizers", "sgd", "--protocol", "lr-only",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from optbench import experiment, protocols, reachability
+from optbench.study import experiment
+from optbench.tuning import protocols, reachability
 
 FOLDER = Path(__file__).parents[1] / "experiments"
 

@@ -7,7 +7,7 @@ import torch
 
 from optbench import optimizers, schedules
 from optbench.errors import InvalidParameterError
-from optbench.protocols import (
+from optbench.tuning.protocols import (
     describe_protocols,
     list_protocols,
     load_preset,

@@ -3,10 +3,10 @@
 import pytest
 
 from optbench.errors import InvalidParameterError
-from optbench.protocols import load_protocol
-from optbench.reachability import check_inclusions
-from optbench.scales import Hyperparameter as H
-from optbench.spaces import SearchSpace
+from optbench.tuning.protocols import load_protocol
+from optbench.tuning.reachability import check_inclusions
+from optbench.tuning.scales import Hyperparameter as H
+from optbench.tuning.spaces import SearchSpace
 
 PAIRS = [
     ("sgd", "momentum"),

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from scipy.stats import qmc
 
-from optbench import samplers
 from optbench.errors import InvalidParameterError
-from optbench.protocols import load_preset
-from optbench.samplers import Grid, QuasiRandom, Random, derive_key
-from optbench.scales import Hyperparameter
-from optbench.spaces import SearchSpace
+from optbench.tuning import samplers
+from optbench.tuning.protocols import load_preset
+from optbench.tuning.samplers import Grid, QuasiRandom, Random, derive_key
+from optbench.tuning.scales import Hyperparameter
+from optbench.tuning.spaces import SearchSpace
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,8 @@ def adam():
 
 
 CHILD = """
-from optbench import samplers
-from optbench.protocols import load_preset
+from optbench.tuning import samplers
+from optbench.tuning.protocols import load_preset
 space = load_preset("full", "adam")
 for name in ("quasirandom", "random"):
     sampler = samplers.make(name, space, seed=3)

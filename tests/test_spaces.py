@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from optbench.errors import InvalidParameterError
-from optbench.scales import Hyperparameter
-from optbench.spaces import SearchSpace
+from optbench.tuning.scales import Hyperparameter
+from optbench.tuning.spaces import SearchSpace
 
 ADAM_YAML = textwrap.dedent(
     """\

@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from optbench.errors import InvalidParameterError, unknown_name
+from optbench.errors import InvalidParameterError
+from optbench.registry import Registry
 
 
 def _check_budget(budget: int) -> None:
@@ -109,21 +110,23 @@ class Cosine:
         )
 
 
-SCHEDULES: dict[str, type] = {
-    "constant": Constant,
-    "linear_decay": LinearDecay,
-    "step_decay": StepDecay,
-    "cosine": Cosine,
-}
+SCHEDULES: Registry[type] = Registry("schedule")
+for _name, _schedule in [
+    ("constant", Constant),
+    ("linear_decay", LinearDecay),
+    ("step_decay", StepDecay),
+    ("cosine", Cosine),
+]:
+    SCHEDULES.register(_name, _schedule)
+available = SCHEDULES.available
 
 
 def build(name: str, budget: int, **params: float) -> Callable[[int], float]:
     """The schedule called ``name`` for ``budget`` steps, e.g.
     ``build("linear_decay", 10_000, end_factor=0.01, decay_fraction=0.9)``."""
-    if name not in SCHEDULES:
-        raise unknown_name("schedule", name, SCHEDULES)
+    schedule = SCHEDULES.get(name)
     try:
-        return SCHEDULES[name](budget=budget, **params)
+        return schedule(budget=budget, **params)
     except TypeError as error:
         raise InvalidParameterError(
             "schedule parameters", params, f"the parameters of {name!r}: {error}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optbench.store import Store
-from optbench.study import StudyPlan, prepare
+from optbench.study.plan import StudyPlan, prepare
 
 BUDGET, EVAL_EVERY = 20, 10
 ROWS_PER_TRIAL = (BUDGET // EVAL_EVERY) * 6  # evaluations x metrics

@@ -8,7 +8,7 @@ import ray
 from optbench.errors import InvalidParameterError
 from optbench.executors import run_inline, run_processes, run_ray
 from optbench.store import Store
-from optbench.study import RunOptions, prepare
+from optbench.study.plan import RunOptions, prepare
 
 ONE_THREAD = RunOptions(threads=1)
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from optbench.store import Store
-from optbench.study import prepare
+from optbench.study.plan import prepare
 
 RUN = [
     sys.executable, "-m", "optbench.cli", "run", "--workload", "fmnist_mlp_cpu",

@@ -191,7 +191,7 @@ def test_a_user_registered_optimizer_is_created_like_the_six():
         with pytest.raises(InvalidParameterError, match="a name not registered yet"):
             optimizers.register("adamw_test", torch.optim.AdamW)
     finally:
-        optimizers.registry._REGISTRY.pop("adamw_test")
+        optimizers.unregister("adamw_test")
 
 
 def test_a_registered_optimizer_can_translate_scalar_hyperparameters():
@@ -209,7 +209,7 @@ def test_a_registered_optimizer_can_translate_scalar_hyperparameters():
         with pytest.raises(InvalidParameterError, match="lr is missing"):
             optimizers.create("torch_adam_test", [torch.ones(1, requires_grad=True)])
     finally:
-        optimizers.registry._REGISTRY.pop("torch_adam_test")
+        optimizers.unregister("torch_adam_test")
 
 
 def test_register_refuses_what_is_not_an_optimizer():

@@ -19,8 +19,8 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from optbench import protocols, samplers
 from optbench.store import Outcome, QueuedTrial, Store, StudySpec, TrialState, Worker
+from optbench.tuning import protocols, samplers
 
 FLOORS = {
     "full": {

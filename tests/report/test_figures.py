@@ -16,8 +16,8 @@ from optbench.report.style import (
     order_optimizers,
     order_protocols,
 )
-from optbench.scales import Hyperparameter
 from optbench.store import Outcome, QueuedTrial, Store, StudySpec, TrialState, Worker
+from optbench.tuning.scales import Hyperparameter
 
 
 def test_optimizers_keep_one_order_and_colour():

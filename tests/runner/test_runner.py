@@ -11,8 +11,8 @@ import torch
 
 from optbench import schedules
 from optbench.data import DataNotFoundError
-from optbench.runner import run_trial
-from optbench.trial import Trial
+from optbench.study.runner import run_trial
+from optbench.study.trial import Trial
 
 
 def sgd_losses(lr: float, steps: int, schedule=lambda t: 1.0, center: float = 3.0) -> list:

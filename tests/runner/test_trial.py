@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from optbench.errors import InvalidParameterError
-from optbench.trial import Trial
+from optbench.study.trial import Trial
 
 TRIAL = Trial(
     "fmnist_mlp_cpu",

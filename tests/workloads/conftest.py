@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from optbench.data.synthetic import write_idx_dataset, write_text
-from optbench.runner import torch_threads
+from optbench.study.runner import torch_threads
 
 
 @pytest.fixture(autouse=True)

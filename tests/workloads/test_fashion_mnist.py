@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from optbench.data import get_source, locate, sha256_of
-from optbench.runner import run_trial
-from optbench.trial import Trial
+from optbench.study.runner import run_trial
+from optbench.study.trial import Trial
 from optbench.workloads import create
 
 pytestmark = pytest.mark.usefixtures("real_fmnist")

@@ -17,9 +17,9 @@ from collections.abc import Callable
 import torch
 
 import optbench
-from optbench.runner import run_trial
 from optbench.store import Claim, Outcome, Store, TrialState, Worker
-from optbench.study import RunOptions, outcome_of, trial_of
+from optbench.study.plan import RunOptions, outcome_of, trial_of
+from optbench.study.runner import run_trial
 
 HEARTBEAT_INTERVAL = 30.0
 HEARTBEAT_TIMEOUT = 600.0

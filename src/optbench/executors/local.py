@@ -25,7 +25,7 @@ from optbench.executors.common import (
     train,
 )
 from optbench.store import Store, Worker
-from optbench.study import DEFAULT_OPTIONS, RunOptions
+from optbench.study.plan import DEFAULT_OPTIONS, RunOptions
 
 
 def run_inline(

@@ -21,9 +21,9 @@ from optbench.executors.common import (
     local_worker,
     process_alive,
 )
-from optbench.runner import run_trial
 from optbench.store import Store
-from optbench.study import DEFAULT_OPTIONS, RunOptions, outcome_of, trial_of
+from optbench.study.plan import DEFAULT_OPTIONS, RunOptions, outcome_of, trial_of
+from optbench.study.runner import run_trial
 
 
 def _ray():

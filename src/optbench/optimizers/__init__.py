@@ -7,7 +7,14 @@
 """
 
 from optbench.optimizers import inclusions
-from optbench.optimizers.registry import available, create, get, hyperparameters, register
+from optbench.optimizers.registry import (
+    available,
+    create,
+    get,
+    hyperparameters,
+    register,
+    unregister,
+)
 from optbench.optimizers.rules import SGD, Adam, Momentum, NAdam, Nesterov, RMSProp
 
 for _name, _class in [
@@ -33,4 +40,5 @@ __all__ = [
     "hyperparameters",
     "inclusions",
     "register",
+    "unregister",
 ]

@@ -14,7 +14,6 @@ to the constructor's keyword arguments.
 
 from __future__ import annotations
 
-import fnmatch
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 import torch
 
 from optbench.errors import InvalidParameterError, unknown_name
+from optbench.registry import Registry
 
 REQUIRED = None  # the default of a hyperparameter that has none
 
@@ -39,7 +39,10 @@ class RegisteredOptimizer:
     to_kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
-_REGISTRY: dict[str, RegisteredOptimizer] = {}
+OPTIMIZERS: Registry[RegisteredOptimizer] = Registry("optimizer")
+available = OPTIMIZERS.available
+get = OPTIMIZERS.get
+unregister = OPTIMIZERS.unregister
 
 
 def _constructor_arguments(optimizer_class: type) -> tuple[dict[str, Any], frozenset[str]]:
@@ -61,18 +64,13 @@ def register(
     defaults: dict[str, Any] | None = None,
     *,
     to_kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-    overwrite: bool = False,
+    replace: bool = False,
 ) -> None:
     """Make ``optimizer_class`` available as ``name`` to ``create`` and to every protocol."""
     if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
         raise InvalidParameterError("name", name, "a lower-case identifier such as 'adamw'")
-    if name in _REGISTRY and not overwrite:
-        raise InvalidParameterError(
-            "name",
-            name,
-            f"a name not registered yet (taken: {', '.join(available())}); "
-            "pass overwrite=True to replace it",
-        )
+    if name in OPTIMIZERS and not replace:
+        OPTIMIZERS.register(name, OPTIMIZERS.get(name))  # raises: the name is taken
     if not (
         inspect.isclass(optimizer_class) and issubclass(optimizer_class, torch.optim.Optimizer)
     ):
@@ -86,21 +84,8 @@ def register(
             if key not in hyperparameters:
                 raise unknown_name(f"defaults of {name!r}", key, hyperparameters)
         hyperparameters.update(defaults)
-    _REGISTRY[name] = RegisteredOptimizer(
-        name, optimizer_class, hyperparameters, options, to_kwargs
-    )
-
-
-def available(pattern: str = "*") -> list[str]:
-    """Registered names matching the shell-style ``pattern``, in registration order."""
-    return [name for name in _REGISTRY if fnmatch.fnmatchcase(name, pattern)]
-
-
-def get(name: str) -> RegisteredOptimizer:
-    """The registry entry of ``name``; an unknown name raises with the close matches."""
-    if name not in _REGISTRY:
-        raise unknown_name("optimizer", name, _REGISTRY)
-    return _REGISTRY[name]
+    entry = RegisteredOptimizer(name, optimizer_class, hyperparameters, options, to_kwargs)
+    OPTIMIZERS.register(name, entry, replace=replace)
 
 
 def hyperparameters(name: str) -> dict[str, Any]:

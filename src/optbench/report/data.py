@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optbench.errors import InvalidParameterError
-from optbench.spaces import SearchSpace
-from optbench.store import Store, StudySpec, TrialState
+from optbench.store import RESULT_STATES, WAITING_STATES, Store, StudySpec, TrialState
+from optbench.tuning.spaces import SearchSpace
 
 #: The per-trial final metrics the report uses.
 FINAL_METRICS: tuple[str, ...] = ("validation_error", "test_error", "train_loss", "validation_loss")
-FINISHED = (TrialState.DONE.value, TrialState.DIVERGED.value)
-UNFINISHED = (TrialState.PENDING.value, TrialState.RUNNING.value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,7 +71,7 @@ class StudyData:
     @property
     def partial(self) -> bool:
         """Trials are still pending or running."""
-        return any(self.counts.get(state, 0) for state in UNFINISHED)
+        return any(self.counts.get(state.value, 0) for state in WAITING_STATES)
 
     @property
     def failed(self) -> int:
@@ -147,7 +145,7 @@ def load_study(store: Store, study_id: int, spec: StudySpec, counts: dict[str, i
         by_trial[row.trial_id].append(row)
     groups: dict[int, list] = defaultdict(list)
     for trial in store.trials(study_id):
-        if TrialState(trial.state).value in FINISHED:
+        if TrialState(trial.state) in RESULT_STATES:
             groups[trial.index].append(trial)
     metrics = frozenset(row.metric for rows in by_trial.values() for row in rows)
     points, unit, diverged, hparams, schedule_params, curves = [], [], [], [], [], []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
-from optbench.protocols import PRESET_ORDER
+from optbench.tuning.protocols import PRESET_ORDER
 
 OPTIMIZER_ORDER: tuple[str, ...] = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam")
 

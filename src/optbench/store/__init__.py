@@ -1,11 +1,20 @@
 """Where studies live: a SQLite file by default, PostgreSQL by URL, the same code for both."""
 
 from optbench.store.database import DEFAULT_DATABASE, StoreError, database_url, open_engine
-from optbench.store.schema import SCHEMA_VERSION, TrialState
+from optbench.store.schema import (
+    FINISHED_STATES,
+    RESULT_STATES,
+    SCHEMA_VERSION,
+    WAITING_STATES,
+    TrialState,
+)
 from optbench.store.store import Claim, Outcome, QueuedTrial, Store, StudySpec, Worker
 
 __all__ = [
     "DEFAULT_DATABASE",
+    "FINISHED_STATES",
+    "RESULT_STATES",
+    "WAITING_STATES",
     "SCHEMA_VERSION",
     "Claim",
     "Outcome",

@@ -30,7 +30,12 @@ class TrialState(str, enum.Enum):
     FAILED = "failed"
 
 
+#: States a worker is done with: nothing runs them until they are put back.
 FINISHED_STATES = (TrialState.DONE, TrialState.DIVERGED, TrialState.FAILED)
+#: States with a result the analysis counts (a diverged trial counts as +inf).
+RESULT_STATES = (TrialState.DONE, TrialState.DIVERGED)
+#: States of a trial still to come: the study is partial while any trial is in one.
+WAITING_STATES = (TrialState.PENDING, TrialState.RUNNING)
 
 
 def _values(enum_class: type[enum.Enum]) -> list[str]:

@@ -28,7 +28,7 @@ from optbench.report.figures.base import (
     value_axis,
 )
 from optbench.report.style import WARNING_COLOR, optimizer_color
-from optbench.scales import Hyperparameter
+from optbench.tuning.scales import Hyperparameter
 
 MAX_COLUMNS = 3
 

@@ -1,4 +1,5 @@
-"""What a running study shows: a live progress bar, and a summary table at the end."""
+"""Everything the command line prints: tables of studies, workloads and optimizers, a live
+progress bar over running trials, and the summary at the end of a run."""
 
 from __future__ import annotations
 
@@ -16,11 +17,68 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from optbench import optimizers, workloads
 from optbench.analysis import select_best
 from optbench.report.data import load_study
-from optbench.store import Store
+from optbench.store import FINISHED_STATES, Store, TrialState
 
-FINISHED = ("done", "diverged", "failed")
+STATES = [state.value for state in TrialState]
+
+
+def status_table(store: Store) -> Table:
+    """Every study of the store with its trials counted by state."""
+    table = Table(title=f"studies in {store.database}")
+    table.add_column("id", justify="right")
+    table.add_column("study", overflow="fold")
+    for state in STATES:
+        table.add_column(state, justify="right")
+    counts = store.state_counts()
+    for study_id, spec in store.studies():
+        count = counts.get(study_id, {})
+        table.add_row(str(study_id), spec.name, *(str(count.get(s, 0)) for s in STATES))
+    return table
+
+
+def workload_table() -> Table:
+    table = Table(title="workloads")
+    for column in ("name", "batch", "budget", "eval every", "target", "base lr", "about"):
+        table.add_column(column)
+    for name in workloads.available():
+        spec = workloads.create(name)
+        target = "-" if spec.target is None else f"{spec.target:.1%}"
+        table.add_row(
+            name,
+            str(spec.batch_size),
+            str(spec.budget),
+            str(spec.eval_every),
+            target,
+            f"{spec.base_lr:g}",
+            spec.description,
+        )
+    return table
+
+
+def optimizer_table() -> Table:
+    table = Table(title="optimizers")
+    table.add_column("name")
+    table.add_column("class")
+    table.add_column("hyperparameters (default)")
+    for name in optimizers.available():
+        entry = optimizers.get(name)
+        hparams = ", ".join(
+            key
+            if default is None
+            else f"{key}={default:g}"
+            if isinstance(default, float)
+            else f"{key}={default}"
+            for key, default in entry.hyperparameters.items()
+        )
+        table.add_row(name, entry.optimizer_class.__name__, hparams)
+    return table
+
+
+
+FINISHED = [state.value for state in FINISHED_STATES]
 
 
 class StudyProgress:

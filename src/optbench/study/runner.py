@@ -19,7 +19,7 @@ import torch
 
 import optbench
 from optbench import optimizers, schedules, workloads
-from optbench.trial import COMPLETED, DIVERGED, EvalPoint, Trial, TrialResult
+from optbench.study.trial import COMPLETED, DIVERGED, EvalPoint, Trial, TrialResult
 
 
 def resolve_device(name: str) -> torch.device:

@@ -22,10 +22,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from optbench import samplers, yamlio
+from optbench import yamlio
 from optbench.errors import InvalidParameterError, unknown_name
-from optbench.scales import is_number
-from optbench.spaces import SearchSpace
+from optbench.tuning import samplers
+from optbench.tuning.scales import is_number
+from optbench.tuning.spaces import SearchSpace
 
 PRESET_ORDER = ("lr-grid", "lr-only", "lr-schedule", "full")
 _KEYS = ("name", "description", "sampler", "trials", "base_lr", "schedule", "spaces")
@@ -92,8 +93,7 @@ class Protocol:
             raise InvalidParameterError("trials", trials, "a positive integer")
         if base_lr is not None and not (is_number(base_lr) and base_lr > 0):
             raise InvalidParameterError("base_lr", base_lr, "a positive number or null")
-        if data["sampler"] not in samplers.SAMPLERS:
-            raise unknown_name("sampler", data["sampler"], samplers.SAMPLERS)
+        samplers.SAMPLERS.get(data["sampler"])  # raises with the close matches
         if not isinstance(data["spaces"], dict) or not data["spaces"]:
             raise InvalidParameterError("spaces", data["spaces"], "a mapping optimizer -> space")
         spaces = {}
@@ -134,7 +134,7 @@ def _protocol_path(optimizer: str):
 
 
 def _preset_files() -> dict[str, Any]:
-    folder = resources.files("optbench") / "presets"
+    folder = resources.files("optbench.tuning") / "presets"
     found = {p.name[: -len(".yaml")]: p for p in folder.iterdir() if p.name.endswith(".yaml")}
     order = [n for n in PRESET_ORDER if n in found] + sorted(set(found) - set(PRESET_ORDER))
     return {name: found[name] for name in order}

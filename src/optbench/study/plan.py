@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optbench import protocols, samplers, workloads
+from optbench import workloads
 from optbench.errors import InvalidParameterError
 from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
-from optbench.trial import METRICS, EvalPoint, Trial, TrialResult
+from optbench.study.trial import METRICS, EvalPoint, Trial, TrialResult
+from optbench.tuning import protocols, samplers
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from optbench.errors import InvalidParameterError
-from optbench.spaces import SearchSpace
+from optbench.tuning.spaces import SearchSpace
 
 _TOL = 1e-9
 

@@ -1,16 +1,12 @@
-"""Tables for the terminal (``optbench status``, ``optbench list``) and CSV export."""
+"""``optbench export``: every trial and measurement of a store as tidy CSV tables."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-from rich.table import Table
+from optbench.store.store import Store
 
-from optbench import optimizers, workloads
-from optbench.store import Store, TrialState
-
-STATES = [state.value for state in TrialState]
 TRIAL_COLUMNS = (
     "id",
     "index",
@@ -34,58 +30,6 @@ TRIAL_COLUMNS = (
     "device",
 )
 STUDY_COLUMNS = ("workload", "optimizer", "protocol", "sampler", "budget", "space_hash")
-
-
-def status_table(store: Store) -> Table:
-    """Every study of the store with its trials counted by state."""
-    table = Table(title=f"studies in {store.database}")
-    table.add_column("id", justify="right")
-    table.add_column("study", overflow="fold")
-    for state in STATES:
-        table.add_column(state, justify="right")
-    counts = store.state_counts()
-    for study_id, spec in store.studies():
-        count = counts.get(study_id, {})
-        table.add_row(str(study_id), spec.name, *(str(count.get(s, 0)) for s in STATES))
-    return table
-
-
-def workload_table() -> Table:
-    table = Table(title="workloads")
-    for column in ("name", "batch", "budget", "eval every", "target", "base lr", "about"):
-        table.add_column(column)
-    for name in workloads.available():
-        spec = workloads.create(name)
-        target = "-" if spec.target is None else f"{spec.target:.1%}"
-        table.add_row(
-            name,
-            str(spec.batch_size),
-            str(spec.budget),
-            str(spec.eval_every),
-            target,
-            f"{spec.base_lr:g}",
-            spec.description,
-        )
-    return table
-
-
-def optimizer_table() -> Table:
-    table = Table(title="optimizers")
-    table.add_column("name")
-    table.add_column("class")
-    table.add_column("hyperparameters (default)")
-    for name in optimizers.available():
-        entry = optimizers.get(name)
-        hparams = ", ".join(
-            key
-            if default is None
-            else f"{key}={default:g}"
-            if isinstance(default, float)
-            else f"{key}={default}"
-            for key, default in entry.hyperparameters.items()
-        )
-        table.add_row(name, entry.optimizer_class.__name__, hparams)
-    return table
 
 
 def export_csv(store: Store, directory: str | Path) -> list[Path]:

@@ -5,44 +5,41 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from optbench.cli.options import database_option
 from optbench.errors import InvalidParameterError
-from optbench.store import DEFAULT_DATABASE
 
 
-def _report(args: argparse.Namespace) -> int:
+def report(args: argparse.Namespace) -> int:
     if "://" not in args.db and not Path(args.db).is_file():
         raise InvalidParameterError("--db", args.db, "an existing study database or a URL")
     if args.n_boot < 1:
         raise InvalidParameterError("--n-boot", args.n_boot, "a positive number of resamples")
-    from optbench.report.build import build_report
+    from optbench.report.build import build_report  # matplotlib: only when a report is drawn
     from optbench.store import Store
 
     store = Store(args.db)
     try:
-        report = build_report(
+        written = build_report(
             store, args.out, n_boot=args.n_boot, seed=args.seed, figures=not args.no_figures
         )
     finally:
         store.engine.dispose()
-    state = " (partial: trials still pending or running)" if report.partial else ""
-    print(f"report{state}: {report.index}")
+    state = " (partial: trials still pending or running)" if written.partial else ""
+    print(f"report{state}: {written.index}")
     print(
-        f"  {report.summary}, {len(report.tables)} tables in {report.out / 'tables'}, "
-        f"{len(report.figures)} figures (PNG and SVG) in {report.out / 'figures'}"
+        f"  {written.summary}, {len(written.tables)} tables in {written.out / 'tables'}, "
+        f"{len(written.figures)} figures (PNG and SVG) in {written.out / 'figures'}"
     )
     return 0
 
 
-def add_report_command(commands: argparse._SubParsersAction) -> None:
-    """Register ``optbench report``."""
+def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
+        parents=[database_option()],
         help="figures, tables and a self-contained HTML page from a study database",
         description="Write DIR/index.html (self-contained), DIR/summary.md, DIR/tables/*.csv "
         "and DIR/figures/*.png|svg for every study in the database; works while studies run.",
-    )
-    parser.add_argument(
-        "--db", default=DEFAULT_DATABASE, help="SQLite file or database URL (default: %(default)s)"
     )
     parser.add_argument("--out", default="report", help="output directory (default: %(default)s)")
     parser.add_argument(
@@ -59,4 +56,4 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="tables, summary and page only (fast, for large stores)",
     )
-    parser.set_defaults(handler=_report)
+    parser.set_defaults(handler=report)

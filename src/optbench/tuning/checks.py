@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from optbench import schedules
 from optbench.errors import InvalidParameterError, unknown_name
-from optbench.scales import Hyperparameter, is_number
+from optbench.tuning.scales import Hyperparameter, is_number
 
 INF = math.inf
 # name -> (low, high, low included, high included): where each standard hyperparameter lives.
@@ -102,7 +102,7 @@ def check_schedule(name: str, hyperparameters: Sequence[Hyperparameter]) -> None
     builds at every extreme value of each (the others at their first extreme)."""
     parameters = {
         f.name: f.default is dataclasses.MISSING
-        for f in dataclasses.fields(schedules.SCHEDULES[name])
+        for f in dataclasses.fields(schedules.SCHEDULES.get(name))
         if f.name != "budget"
     }
     given = {h.name: h for h in hyperparameters}

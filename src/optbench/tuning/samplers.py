@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import qmc
 
-from optbench.errors import InvalidParameterError, unknown_name
-from optbench.spaces import Point, SearchSpace
+from optbench.errors import InvalidParameterError
+from optbench.registry import Registry
+from optbench.tuning.spaces import Point, SearchSpace
 
-SAMPLERS = ("quasirandom", "random", "grid")
 BLOCK = 1024  # quasi-random points computed at once
 _CACHED_BLOCKS = 8
 
@@ -145,20 +146,32 @@ class SpaceSampler:
         return self.space.decode(self.engine.unit(i))
 
 
+Engine = QuasiRandom | Random | Grid
+#: Sampler name -> ``engine(space, key, size)`` drawing unit-cube points for ``space``.
+SAMPLERS: Registry[Callable[[SearchSpace, int, int | None], Engine]] = Registry("sampler")
+available = SAMPLERS.available
+
+
+@SAMPLERS.register("quasirandom")
+def _quasirandom(space: SearchSpace, key: int, size: int | None) -> QuasiRandom:
+    return QuasiRandom(len(space.dimensions), key)
+
+
+@SAMPLERS.register("random")
+def _random(space: SearchSpace, key: int, size: int | None) -> Random:
+    return Random(len(space.dimensions), key)
+
+
+@SAMPLERS.register("grid")
+def _grid(space: SearchSpace, key: int, size: int | None) -> Grid:
+    if size is None:
+        raise InvalidParameterError("size", size, "the number of grid points for 'grid'")
+    levels = [len(h.values) if h.scale == "choice" else None for _, h in space.dimensions]
+    return Grid(levels, size)
+
+
 def make(name: str, space: SearchSpace, seed: int = 0, *, size: int | None = None) -> SpaceSampler:
     """The sampler ``name`` over ``space`` for a study with ``seed``; ``size`` (the number of
     trials) is required by ``grid`` and ignored by the others."""
-    if name not in SAMPLERS:
-        raise unknown_name("sampler", name, SAMPLERS)
-    dims = len(space.dimensions)
-    key = derive_key(name, space.hash, seed)
-    if name == "quasirandom":
-        engine = QuasiRandom(dims, key)
-    elif name == "random":
-        engine = Random(dims, key)
-    else:
-        if size is None:
-            raise InvalidParameterError("size", size, "the number of grid points for 'grid'")
-        levels = [len(h.values) if h.scale == "choice" else None for _, h in space.dimensions]
-        engine = Grid(levels, size)
+    engine = SAMPLERS.get(name)(space, derive_key(name, space.hash, seed), size)
     return SpaceSampler(space, name, seed, engine)

@@ -31,8 +31,8 @@ from typing import Any
 
 from optbench import schedules, yamlio
 from optbench.errors import InvalidParameterError, unknown_name
-from optbench.scales import Hyperparameter, Value
-from optbench.space_checks import check_optimizer_hyperparameters, check_schedule
+from optbench.tuning.checks import check_optimizer_hyperparameters, check_schedule
+from optbench.tuning.scales import Hyperparameter, Value
 
 DERIVED = {"lr_over_eps": 1.0, "lr_over_sqrt_eps": 0.5}  # name -> power of eps in lr
 LR_AXES = ("lr", *DERIVED)  # the axes a base learning rate scales
@@ -88,7 +88,7 @@ class SearchSpace:
         object.__setattr__(self, "schedule_hyperparameters", sched)
         check_optimizer_hyperparameters(self.optimizer, hparams, DERIVED)
         if self.schedule not in schedules.SCHEDULES:
-            raise unknown_name("schedule.name", self.schedule, schedules.SCHEDULES)
+            raise unknown_name("schedule.name", self.schedule, schedules.available())
         check_schedule(self.schedule, sched)
 
     # -- dimensions and decoding ---------------------------------------------------------

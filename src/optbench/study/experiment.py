@@ -17,7 +17,6 @@ checked field by field; an error names the field, the value, what is allowed and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import (
     BaseModel,
@@ -28,15 +27,18 @@ from pydantic import (
     field_validator,
 )
 
-from optbench import optimizers, protocols, workloads, yamlio
+from optbench import executors, optimizers, workloads, yamlio
 from optbench.errors import InvalidParameterError, unknown_name
-from optbench.study import StudyPlan
+from optbench.executors import ExecutorSettings
+from optbench.study.plan import RunOptions, StudyPlan
+from optbench.tuning import protocols, samplers
 
-Executor = Literal["inline", "processes", "ray"]
-LOOKUPS = {
+LOOKUPS = {  # field -> the lookup that raises, naming the close matches, for an unknown name
     "workloads": workloads.create,
     "optimizers": optimizers.get,
     "protocols": protocols.load_protocol,
+    "sampler": samplers.SAMPLERS.get,
+    "executor": executors.EXECUTORS.get,
 }
 
 
@@ -53,20 +55,28 @@ class Experiment(BaseModel):
     seed: int = Field(default=0, ge=0)
     budget: int | None = Field(default=None, ge=1)
     eval_every: int | None = Field(default=None, ge=0)
-    sampler: Literal["quasirandom", "random", "grid"] | None = None
-    executor: Executor = "inline"
+    sampler: str | None = None
+    executor: str = "inline"
     workers: int = Field(default=2, ge=1)
     threads: int | None = Field(default=None, ge=1)
     device: str = "cpu"
     ray_address: str | None = None
     data_path: str | None = None
 
-    @field_validator("workloads", "optimizers", "protocols")
+    @field_validator("workloads", "optimizers", "protocols", "sampler", "executor")
     @classmethod
-    def _known(cls, names: list[str], info: ValidationInfo) -> list[str]:
-        for name in names:
-            LOOKUPS[info.field_name](name)  # raises, naming the close matches
+    def _known(cls, names: list[str] | str | None, info: ValidationInfo) -> list[str] | str | None:
+        for name in [names] if isinstance(names, str) else names or ():
+            LOOKUPS[info.field_name](name)
         return names
+
+    def run_options(self) -> RunOptions:
+        """Where and how each trial runs."""
+        return RunOptions(device=self.device, threads=self.threads, data_path=self.data_path)
+
+    def executor_settings(self) -> ExecutorSettings:
+        """How the executor spreads the trials."""
+        return ExecutorSettings(workers=self.workers, ray_address=self.ray_address)
 
     def plans(self) -> list[StudyPlan]:
         """One study plan per (workload, protocol, optimizer), in that nesting order."""
