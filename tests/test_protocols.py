@@ -132,7 +132,7 @@ def test_a_protocol_file_loads_by_path(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "field", "line"),
     [
-        ("values: [0.9, 0.99]", "values: [0.9, 1.0]", "spaces.adam.beta1", 10),
+        ("values: [0.9, 0.99]", "values: [0.9, 1.0]", "spaces.adam.beta1.values", 10),
         ("low: 1.0e-4", "low: -1.0", "spaces.adam.lr.low", 9),
         ("trials: 4", "trials: 5", "trials", 3),
         ("sampler: grid", "sampler: sobol", "sampler", 2),

@@ -115,7 +115,8 @@ def test_grid_over_lr_grid_preset_is_36_log_spaced_values():
     lrs = [sampler(i).hyperparameters["lr"] for i in range(36)]
     np.testing.assert_allclose(lrs, np.logspace(-5, 2, 36), rtol=1e-12)
     assert (lrs[0], lrs[5], lrs[-1]) == (1e-5, 1e-4, 100.0)
-    with pytest.raises(InvalidParameterError, match="below the grid size 36"):
+    expected = r"index=36 is invalid: expected an integer in \[0, 35\]"
+    with pytest.raises(InvalidParameterError, match=expected):
         sampler(36)
 
 

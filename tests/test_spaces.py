@@ -329,7 +329,7 @@ def test_choice_values_are_checked_against_the_domain():
                 Hyperparameter("beta1", "choice", values=(0.9, 1.0)),
             ),
         )
-    assert info.value.parameter == "hyperparameters.beta1"
+    assert info.value.parameter == "hyperparameters.beta1.values"
 
 
 def test_one_fixed_value_given_as_bare_scalar_or_mapping_is_the_same_space():
@@ -339,3 +339,30 @@ def test_one_fixed_value_given_as_bare_scalar_or_mapping_is_the_same_space():
     )
     assert bare == mapping and bare.dimensions == ()
     assert bare.decode([]).hyperparameters == {"lr": 0.1}
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ("  beta2: 1.0", "hyperparameters.beta2"),
+        ("  beta2: {scale: choice, values: [0.99, 1.0]}", "hyperparameters.beta2.values"),
+        ("  beta2: {scale: linear, low: 0.9, high: 1.5}", "hyperparameters.beta2.high"),
+    ],
+)
+def test_a_value_outside_the_optimizers_range_is_rejected_at_load_with_its_line(line, field):
+    text = f"optimizer: adam\nhyperparameters:\n  lr: 0.001\n{line}\n"
+    with pytest.raises(InvalidParameterError, match=r"values of beta2 in \[0, 1\)") as info:
+        SearchSpace.from_yaml(text, "adam.yaml")
+    assert (info.value.parameter, info.value.line, info.value.source) == (field, 4, "adam.yaml")
+    assert str(info.value).endswith("(line 4 of adam.yaml)")
+
+
+def test_space_checks_read_the_optimizers_own_bounds(monkeypatch):
+    from optbench.optimizers.base import Bounds
+    from optbench.optimizers.rules import RMSProp
+
+    space = "optimizer: rmsprop\nhyperparameters:\n  lr: 0.1\n  rho: 0.95\n"
+    SearchSpace.from_yaml(space)
+    monkeypatch.setitem(RMSProp.bounds, "rho", Bounds(0.0, 0.9))
+    with pytest.raises(InvalidParameterError, match=r"values of rho in \[0, 0.9\]"):
+        SearchSpace.from_yaml(space)

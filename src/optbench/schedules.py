@@ -11,13 +11,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, check_int
 from optbench.registry import Registry
 
 
 def _check_budget(budget: int) -> None:
-    if not isinstance(budget, int) or isinstance(budget, bool) or budget <= 0:
-        raise InvalidParameterError("budget", budget, "a positive integer number of steps")
+    check_int("budget", budget, 1)
 
 
 def _check_in(name: str, value: float, low: float, high: float, *, open_low: bool) -> None:

@@ -81,25 +81,11 @@ def line_of(parameter: str, lines: dict[Path, int]) -> int | None:
     return None
 
 
-def renamed(
-    error: InvalidParameterError, parameter: str, suffix: str = ""
-) -> InvalidParameterError:
-    """``error`` with its parameter called ``parameter`` and ``suffix`` added to its message."""
-    new = InvalidParameterError(parameter, error.value, error.expected + suffix)
-    message = str(error.args[0]) if error.args else ""
-    if message.startswith(f"{error.parameter} is missing"):  # InvalidParameterError.missing
-        new.args = (parameter + message[len(error.parameter) :] + suffix,)
-    return new
-
-
 def located(
     error: InvalidParameterError, lines: dict[Path, int], source: str, rename: Any = None
 ) -> InvalidParameterError:
-    """``error`` again, its parameter renamed by ``rename(parameter)`` when given, and its
-    message ending with the line of that parameter in ``source``."""
-    parameter = rename(error.parameter) if rename else error.parameter
-    line = line_of(parameter, lines)
-    where = f" (line {line} of {source})" if line is not None else f" (in {source})"
-    new = renamed(error, parameter, where)
-    new.line = line
-    return new
+    """``error`` again, its parameter renamed by ``rename(parameter)`` when given, located at
+    the line of that parameter in ``source``."""
+    if rename is not None:
+        error = error.renamed(rename(error.parameter))
+    return error.at(source, line_of(error.parameter, lines))

@@ -44,13 +44,6 @@ def as_pair(select: ArrayLike, report: ArrayLike) -> tuple[np.ndarray, np.ndarra
     return select_array, report_array
 
 
-def check_k(k: int, name: str = "k") -> int:
-    """A number of trials drawn: an integer >= 1."""
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise InvalidParameterError(name, k, "an integer >= 1")
-    return int(k)
-
-
 def check_percentiles(percentiles: tuple[float, float]) -> tuple[float, float]:
     """A band's (lower, upper) percentiles: 0 <= lower <= 50 <= upper <= 100, lower < upper."""
     try:

@@ -26,22 +26,23 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from optbench.analysis._checks import as_metric, as_pair, check_k
+from optbench.analysis._checks import as_metric, as_pair
 from optbench.analysis.selection import rank_order
+from optbench.errors import check_int
 
 Seed = int | Sequence[int]
 
 
 def uniforms(n_boot: int, seed: Seed) -> np.ndarray:
     """``n_boot`` uniforms in (0, 1] from ``np.random.default_rng(seed)``: one per resample."""
-    check_k(n_boot, "n_boot")
+    check_int("n_boot", n_boot, 1)
     return 1.0 - np.random.default_rng(seed).random(n_boot)
 
 
 def best_ranks(u: np.ndarray, n: int, k: int) -> np.ndarray:
     """0-based rank of the best of k draws from n trials, one per uniform in ``u``:
     floor(n (1 - u^(1/k))), with 1 - u^(1/k) computed as -expm1(log(u) / k)."""
-    check_k(k)
+    check_int("k", k, 1)
     ranks = np.floor(-n * np.expm1(np.log(u) / k)).astype(np.int64)
     return np.clip(ranks, 0, n - 1)
 
@@ -54,7 +55,7 @@ def best_of_k_indices(select: ArrayLike, k: int, n_boot: int = 1000, seed: Seed 
     """
     select_array = as_metric(select, "select")
     order = rank_order(select_array)
-    return order[best_ranks(uniforms(n_boot, seed), select_array.size, check_k(k))]
+    return order[best_ranks(uniforms(n_boot, seed), select_array.size, check_int("k", k, 1))]
 
 
 def best_of_k(
@@ -76,7 +77,7 @@ def best_of_k_probabilities(select: ArrayLike, k: int) -> np.ndarray:
     """
     select_array = as_metric(select, "select")
     n = select_array.size
-    at_least = (np.arange(n, -1, -1, dtype=np.float64) / n) ** check_k(k)  # P(rank >= i)
+    at_least = (np.arange(n, -1, -1, dtype=np.float64) / n) ** check_int("k", k, 1)  # P(rank >= i)
     by_rank = at_least[:-1] - at_least[1:]
     probabilities = np.empty(n)
     probabilities[rank_order(select_array)] = by_rank

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from optbench.analysis._checks import as_pair, check_k, check_percentiles, percentile
+from optbench.analysis._checks import as_pair, check_percentiles, percentile
 from optbench.analysis.bootstrap import Seed, best_ranks, uniforms
 from optbench.analysis.selection import rank_order
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, check_int
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def summarize(samples: ArrayLike, percentiles: tuple[float, float] = (5.0, 95.0)
 
 def default_ks(n: int) -> list[int]:
     """1, 2, 4, ... up to n, and n itself: the paper's log2 axis."""
-    ks = [1 << power for power in range(check_k(n, "n").bit_length())]
+    ks = [1 << power for power in range(check_int("n", n, 1).bit_length())]
     return ks if ks[-1] == n else [*ks, n]
 
 
@@ -96,7 +96,8 @@ def best_of_k_curve(
     select_array, report_array = as_pair(select, report)
     lower, upper = check_percentiles(percentiles)
     n = select_array.size
-    grid = np.array(sorted({check_k(k) for k in (default_ks(n) if ks is None else ks)}))
+    wanted = default_ks(n) if ks is None else ks
+    grid = np.array(sorted({check_int("k", k, 1) for k in wanted}))
     if grid.size == 0:
         raise InvalidParameterError("ks", ks, "at least one k >= 1")
     order = rank_order(select_array)

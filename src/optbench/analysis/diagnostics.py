@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from optbench.analysis._checks import as_metric, check_k
-from optbench.errors import InvalidParameterError
+from optbench.analysis._checks import as_metric
+from optbench.errors import InvalidParameterError, check_int
 
 
 def _unit(unit: ArrayLike, names: Sequence[str], n: int | None = None) -> np.ndarray:
@@ -111,7 +111,7 @@ def divergence_by_region(
     unit: ArrayLike, names: Sequence[str], diverged: ArrayLike, n_bins: int = 5
 ) -> tuple[DivergenceProfile, ...]:
     """Divergence rate along each hyperparameter's unit axis, in ``n_bins`` equal bins."""
-    n_bins = check_k(n_bins, "n_bins")
+    n_bins = check_int("n_bins", n_bins, 1)
     mask = np.asarray(diverged, dtype=bool)
     coords = _unit(unit, names)
     if mask.shape != (coords.shape[0],):

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from optbench.analysis._checks import as_pair, check_k
+from optbench.analysis._checks import as_pair
 from optbench.analysis.bootstrap import best_of_k
 from optbench.analysis.curves import Band, BestOfKCurve, best_of_k_curve, overtake_k, summarize
-from optbench.errors import InvalidParameterError, unknown_name
+from optbench.errors import InvalidParameterError, check_int, unknown_name
 
 Studies = Mapping[str, tuple[ArrayLike, ArrayLike]]
 
@@ -87,7 +87,7 @@ def rank_optimizers(
     checked = _checked(studies)
     rows = []
     for position, (name, (select, report)) in enumerate(checked.items()):
-        k_here = select.size if k is None else check_k(k)
+        k_here = select.size if k is None else check_int("k", k, 1)
         samples = best_of_k(select, report, k_here, n_boot, study_seed(seed, name))
         band = summarize(samples, percentiles)
         best = float(report[np.argmin(select)])

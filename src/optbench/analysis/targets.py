@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from optbench.analysis._checks import check_k, check_percentiles, percentile
+from optbench.analysis._checks import check_percentiles, percentile
 from optbench.analysis.bootstrap import Seed, best_ranks, uniforms
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, check_int
 
 
 def _targets(targets: float | ArrayLike) -> np.ndarray:
@@ -105,7 +105,7 @@ def target_sweep(
     lower, upper = check_percentiles(percentiles)
     per_trial = steps_to_target(steps, errors, np.atleast_1d(targets), diverged)  # (N, T)
     n = per_trial.shape[0]
-    ranks = best_ranks(uniforms(n_boot, seed), n, n if k is None else check_k(k))
+    ranks = best_ranks(uniforms(n_boot, seed), n, n if k is None else check_int("k", k, 1))
     samples = np.sort(per_trial, axis=0)[ranks].T  # (T, n_boot): steps are their own selection
     return TargetSweep(
         targets=_targets(targets),

@@ -14,7 +14,7 @@ import signal
 import socket
 from collections.abc import Sequence
 
-from optbench.errors import InvalidParameterError
+from optbench.errors import check_int
 from optbench.executors.common import (
     HEARTBEAT_INTERVAL,
     HEARTBEAT_TIMEOUT,
@@ -84,8 +84,7 @@ def run_processes(
 ) -> None:
     """Run the studies with ``workers`` local processes sharing the store. Each uses
     ``options.threads`` torch threads (1 when None)."""
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise InvalidParameterError("workers", workers, "an integer >= 1")
+    check_int("workers", workers, 1)
     options = dataclasses.replace(options, threads=options.threads or 1)
     host = socket.gethostname()
     store.requeue_abandoned(study_ids, host, process_alive, HEARTBEAT_TIMEOUT)

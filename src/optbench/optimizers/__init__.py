@@ -9,6 +9,7 @@
 from optbench.optimizers import inclusions
 from optbench.optimizers.registry import (
     available,
+    bounds,
     create,
     get,
     hyperparameters,
@@ -35,6 +36,7 @@ __all__ = [
     "Nesterov",
     "RMSProp",
     "available",
+    "bounds",
     "create",
     "get",
     "hyperparameters",

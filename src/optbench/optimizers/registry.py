@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from optbench.errors import InvalidParameterError, unknown_name
+from optbench.optimizers.base import Bounds
 from optbench.registry import Registry
 
 REQUIRED = None  # the default of a hyperparameter that has none
@@ -93,6 +94,12 @@ def hyperparameters(name: str) -> dict[str, Any]:
     return dict(get(name).hyperparameters)
 
 
+def bounds(name: str) -> dict[str, Bounds]:
+    """The valid range of each hyperparameter of ``name`` that declares one (the six rules
+    declare all of theirs in their class's ``bounds``; other optimizers none)."""
+    return dict(getattr(get(name).optimizer_class, "bounds", {}))
+
+
 def create(name: str, params: Iterable, **hparams: Any) -> torch.optim.Optimizer:
     """The optimizer ``name`` over ``params``; unknown or missing hyperparameters raise
     ``InvalidParameterError`` (a ``ValueError``) naming them."""
@@ -103,7 +110,7 @@ def create(name: str, params: Iterable, **hparams: Any) -> torch.optim.Optimizer
     values = {**entry.hyperparameters, **hparams}
     for key in entry.hyperparameters:
         if values[key] is REQUIRED:
-            raise InvalidParameterError.missing(key, f"optimizer {name!r}")
+            raise InvalidParameterError.required(key, f"optimizer {name!r}")
     if entry.to_kwargs is not None:
         values = entry.to_kwargs(values)
     return entry.optimizer_class(params, **values)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optbench import workloads
-from optbench.errors import InvalidParameterError
+from optbench.errors import check_int
 from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
 from optbench.study.trial import METRICS, EvalPoint, Trial, TrialResult
 from optbench.tuning import protocols, samplers
@@ -39,18 +39,10 @@ class StudyPlan:
     sampler: str | None = None
 
     def __post_init__(self) -> None:
-        for name, minimum in (
-            ("trials", 1),
-            ("seeds", 1),
-            ("seed", 0),
-            ("budget", 1),
-            ("eval_every", 0),
-        ):
-            value = getattr(self, name)
-            if value is None and name in ("trials", "budget", "eval_every"):
-                continue
-            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-                raise InvalidParameterError(name, value, f"an integer >= {minimum}")
+        for name, minimum in (("trials", 1), ("budget", 1), ("eval_every", 0)):
+            check_int(name, getattr(self, name), minimum, optional=True)
+        check_int("seeds", self.seeds, 1)
+        check_int("seed", self.seed)
 
 
 @dataclass(frozen=True)

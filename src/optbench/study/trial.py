@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, check_int, is_number
 
 COMPLETED, DIVERGED = "completed", "diverged"
 METRICS = (
@@ -25,14 +25,6 @@ METRICS = (
     "test_error",
     "seconds",
 )
-
-
-def _check_int(name: str, value: Any, minimum: int, *, optional: bool = True) -> None:
-    if value is None and optional:
-        return
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        allowed = f"an integer >= {minimum}" + (" or None" if optional else "")
-        raise InvalidParameterError(name, value, allowed)
 
 
 @dataclass(frozen=True)
@@ -60,12 +52,12 @@ class Trial:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hparams", dict(self.hparams))
         object.__setattr__(self, "schedule_params", dict(self.schedule_params))
-        _check_int("seed", self.seed, 0, optional=False)
-        _check_int("budget", self.budget, 1)
-        _check_int("eval_every", self.eval_every, 0)
-        _check_int("threads", self.threads, 1)
+        check_int("seed", self.seed)
+        check_int("budget", self.budget, 1, optional=True)
+        check_int("eval_every", self.eval_every, 0, optional=True)
+        check_int("threads", self.threads, 1, optional=True)
         for name, value in self.hparams.items():
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
+            if not is_number(value):
                 raise InvalidParameterError(f"hparams[{name!r}]", value, "a number")
         if self.device != "auto" and not self.device.startswith(("cpu", "cuda", "mps")):
             raise InvalidParameterError("device", self.device, "'cpu', 'cuda[:N]' or 'auto'")

@@ -8,45 +8,34 @@ Errors name the field the way the YAML spells it (``hyperparameters.beta1.high``
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from optbench import schedules
 from optbench.errors import InvalidParameterError, unknown_name
-from optbench.tuning.scales import Hyperparameter, is_number
+from optbench.tuning.scales import RANGE_SCALES, Hyperparameter
 
-INF = math.inf
-# name -> (low, high, low included, high included): where each standard hyperparameter lives.
-DOMAINS = {
-    "lr": (0.0, INF, False, False),
-    "lr_over_eps": (0.0, INF, False, False),
-    "lr_over_sqrt_eps": (0.0, INF, False, False),
-    "eps": (0.0, INF, True, False),
-    "momentum": (0.0, 1.0, True, False),
-    "beta1": (0.0, 1.0, True, False),
-    "beta2": (0.0, 1.0, True, True),
-    "rho": (0.0, 1.0, True, True),
-}
+if TYPE_CHECKING:
+    from optbench.optimizers.base import Bounds
 
 
-def _domain_text(low: float, high: float, low_in: bool, high_in: bool) -> str:
-    return f"{'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
-
-
-def _check_domain(field: str, hyperparameter: Hyperparameter) -> None:
-    low, high, low_in, high_in = DOMAINS[hyperparameter.name]
-    for value in hyperparameter.extremes():
-        values = value if isinstance(value, tuple) else (value,)
-        for v in values:
-            inside = is_number(v) and (low < v or (low_in and v == low))
-            inside = inside and (v < high or (high_in and v == high))
-            if not inside:
-                raise InvalidParameterError(
-                    field,
-                    v,
-                    f"values of {hyperparameter.name} in "
-                    + _domain_text(low, high, low_in, high_in),
-                )
+def _check_domain(field: str, hyperparameter: Hyperparameter, bounds: Bounds) -> None:
+    """Every value the hyperparameter can take lies in ``bounds``, its optimizer's range;
+    the error names the field that holds the value (``...beta2.high``)."""
+    h = hyperparameter
+    if h.scale in RANGE_SCALES:
+        fields = [(f"{field}.low", h.low), (f"{field}.high", h.high)]
+    elif h.scale == "choice":
+        fields = [(f"{field}.values", v) for v in h.values]
+    else:
+        fields = [(field, h.value)]
+    for where, value in fields:
+        for v in value if isinstance(value, tuple) else (value,):
+            try:
+                bounds.check(h.name, v)
+            except InvalidParameterError:
+                expected = f"values of {h.name} in {bounds}"
+                raise InvalidParameterError(where, v, expected) from None
 
 
 def check_optimizer_hyperparameters(
@@ -59,6 +48,8 @@ def check_optimizer_hyperparameters(
     if optimizer not in optimizers.available():
         raise unknown_name("optimizer", optimizer, optimizers.available())
     known = optimizers.hyperparameters(optimizer)
+    ranges = optimizers.bounds(optimizer)
+    derived_of = dict.fromkeys(derived, "lr")  # a derived axis lies where lr does
     names = {h.name for h in hyperparameters}
     allowed = set(known) | ({*derived} if {"lr", "eps"} <= set(known) else set())
     for h in hyperparameters:
@@ -68,8 +59,9 @@ def check_optimizer_hyperparameters(
             raise InvalidParameterError(
                 field, h.name, f"a hyperparameter of {optimizer}: {known_names}"
             )
-        if h.name in DOMAINS:
-            _check_domain(field, h)
+        bounds = ranges.get(derived_of.get(h.name, h.name))
+        if bounds is not None:
+            _check_domain(field, h, bounds)
     present_derived = sorted(names & set(derived))
     if len(present_derived) > 1 or (present_derived and "lr" in names):
         given = sorted(names & {"lr", *derived})
@@ -79,7 +71,7 @@ def check_optimizer_hyperparameters(
             "one learning-rate axis: lr, lr_over_eps or lr_over_sqrt_eps",
         )
     if present_derived and "eps" not in names:
-        raise InvalidParameterError.missing(
+        raise InvalidParameterError.required(
             "hyperparameters.eps", f"{present_derived[0]} (lr = {present_derived[0]} * eps...)"
         )
     if present_derived:
@@ -92,7 +84,7 @@ def check_optimizer_hyperparameters(
             )
     for name, default in known.items():
         if default is None and name not in names and not (name == "lr" and present_derived):
-            raise InvalidParameterError.missing(
+            raise InvalidParameterError.required(
                 f"hyperparameters.{name}", f"optimizer {optimizer!r}"
             )
 
@@ -114,7 +106,7 @@ def check_schedule(name: str, hyperparameters: Sequence[Hyperparameter]) -> None
             )
     for key, required in parameters.items():
         if required and key not in given:
-            raise InvalidParameterError.missing(
+            raise InvalidParameterError.required(
                 f"schedule.hyperparameters.{key}", f"schedule {name!r}"
             )
     base = {key: h.extremes()[0] for key, h in given.items()}

@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from optbench import yamlio
-from optbench.errors import InvalidParameterError, unknown_name
+from optbench.errors import InvalidParameterError, check_int, check_positive, unknown_name
 from optbench.tuning import samplers
-from optbench.tuning.scales import is_number
 from optbench.tuning.spaces import SearchSpace
 
 PRESET_ORDER = ("lr-grid", "lr-only", "lr-schedule", "full")
@@ -51,8 +50,7 @@ class Protocol:
         space = self.spaces[optimizer]
         if base_lr is None or self.base_lr is None:
             return space
-        if not isinstance(base_lr, (int, float)) or isinstance(base_lr, bool) or not base_lr > 0:
-            raise InvalidParameterError("base_lr", base_lr, "a positive learning rate")
+        check_positive("base_lr", base_lr)
         return space.scaled(base_lr / self.base_lr)
 
     def sampler_for(self, optimizer: str, seed: int = 0, base_lr: float | None = None):
@@ -87,12 +85,11 @@ class Protocol:
                 raise unknown_name(str(key), str(key), _KEYS)
         for key in ("name", "sampler", "trials", "spaces"):
             if key not in data:
-                raise InvalidParameterError.missing(key, "a protocol")
+                raise InvalidParameterError.required(key, "a protocol")
         trials, base_lr = data["trials"], data.get("base_lr")
-        if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
-            raise InvalidParameterError("trials", trials, "a positive integer")
-        if base_lr is not None and not (is_number(base_lr) and base_lr > 0):
-            raise InvalidParameterError("base_lr", base_lr, "a positive number or null")
+        check_int("trials", trials, 1)
+        if base_lr is not None:
+            check_positive("base_lr", base_lr)
         samplers.SAMPLERS.get(data["sampler"])  # raises with the close matches
         if not isinstance(data["spaces"], dict) or not data["spaces"]:
             raise InvalidParameterError("spaces", data["spaces"], "a mapping optimizer -> space")

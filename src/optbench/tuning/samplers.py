@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import qmc
 
-from optbench.errors import InvalidParameterError
+from optbench.errors import MAX_INT, InvalidParameterError, check_int
 from optbench.registry import Registry
 from optbench.tuning.spaces import Point, SearchSpace
 
@@ -38,17 +38,13 @@ _CACHED_BLOCKS = 8
 
 def derive_key(kind: str, salt: str, seed: int) -> int:
     """A 128-bit integer key from the sampler kind, the space hash and the study seed."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise InvalidParameterError("seed", seed, "a non-negative integer")
+    check_int("seed", seed)
     digest = hashlib.sha256(f"optbench.sampler/1\n{kind}\n{salt}\n{seed}".encode()).digest()
     return int.from_bytes(digest[:16], "big")
 
 
 def _check_index(i: int, size: int | None = None) -> None:
-    if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or i < 0:
-        raise InvalidParameterError("i", i, "a non-negative integer point index")
-    if size is not None and i >= size:
-        raise InvalidParameterError("i", i, f"an index below the grid size {size}")
+    check_int("index", i, 0, MAX_INT if size is None else size - 1)
 
 
 class QuasiRandom:
@@ -99,8 +95,7 @@ class Grid:
     choice levels at the middle of each value's cell."""
 
     def __init__(self, levels: list[int | None], size: int) -> None:
-        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise InvalidParameterError("size", size, "a positive number of grid points")
+        check_int("size", size, 1)
         fixed = int(np.prod([n for n in levels if n is not None] or [1]))
         free = sum(n is None for n in levels)
         per_axis = round((size / fixed) ** (1 / free)) if free else 1

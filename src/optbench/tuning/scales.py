@@ -20,15 +20,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from optbench.errors import InvalidParameterError, unknown_name
+from optbench.errors import InvalidParameterError, is_number, unknown_name
 
 SCALES = ("linear", "log", "one_minus_log", "choice", "fixed")
 RANGE_SCALES = ("linear", "log", "one_minus_log")
 Value = float | str | bool | tuple[float, ...]
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _normalize(field: str, value: Any) -> Value:
@@ -83,7 +79,9 @@ class Hyperparameter:
                     f"no {field!r} on the {self.scale} scale (it takes {' and '.join(needed)})",
                 )
             if field in needed and not present:
-                raise InvalidParameterError.missing(f"{self.name}.{field}", f"a {self.scale} scale")
+                raise InvalidParameterError.required(
+                    f"{self.name}.{field}", f"a {self.scale} scale"
+                )
         if self.scale in RANGE_SCALES:
             self._check_range()
         elif self.scale == "choice":
@@ -208,7 +206,7 @@ class Hyperparameter:
                 f"{name}.{key}", str(key), ["scale", "low", "high", "values", "value"]
             )
         if "scale" not in data:
-            raise InvalidParameterError.missing(f"{name}.scale", f"hyperparameter {name!r}")
+            raise InvalidParameterError.required(f"{name}.scale", f"hyperparameter {name!r}")
         values = data.get("values", ())
         return cls(
             name,

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from optbench import schedules, yamlio
-from optbench.errors import InvalidParameterError, unknown_name
+from optbench.errors import InvalidParameterError, check_positive, unknown_name
 from optbench.tuning.checks import check_optimizer_hyperparameters, check_schedule
 from optbench.tuning.scales import Hyperparameter, Value
 
@@ -156,8 +156,7 @@ class SearchSpace:
         """The space with every learning-rate axis (``lr``, ``lr_over_eps``,
         ``lr_over_sqrt_eps``) multiplied by ``factor``: ratios between optimizers, and so
         the inclusion checks, are unchanged."""
-        if not isinstance(factor, (int, float)) or isinstance(factor, bool) or not factor > 0:
-            raise InvalidParameterError("factor", factor, "a positive number")
+        check_positive("factor", factor)
         if factor == 1:
             return self
         hparams = tuple(h.scaled(factor) if h.name in LR_AXES else h for h in self.hyperparameters)
@@ -226,7 +225,7 @@ def _check_keys(where: str, data: Any, required: tuple[str, ...], optional: tupl
             raise unknown_name(f"{prefix}{key}", str(key), required + optional)
     for key in required:
         if key not in data:
-            raise InvalidParameterError.missing(f"{prefix}{key}", where or "a search space")
+            raise InvalidParameterError.required(f"{prefix}{key}", where or "a search space")
 
 
 def _hyperparameters(where: str, data: Any) -> tuple[Hyperparameter, ...]:
@@ -237,9 +236,5 @@ def _hyperparameters(where: str, data: Any) -> tuple[Hyperparameter, ...]:
         try:
             result.append(Hyperparameter.from_data(name, spec))
         except InvalidParameterError as error:
-            raise _prefixed(error, where) from None
+            raise error.renamed(f"{where}.{error.parameter}") from None
     return tuple(result)
-
-
-def _prefixed(error: InvalidParameterError, where: str) -> InvalidParameterError:
-    return yamlio.renamed(error, f"{where}.{error.parameter}")

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, check_int
 
 
 class Problem(Protocol):
@@ -59,8 +59,7 @@ class WorkloadSpec:
     def __post_init__(self) -> None:
         for name in ("batch_size", "budget", "eval_every"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise InvalidParameterError(name, value, "a positive integer")
+            check_int(name, value, 1)
         if not self.base_lr > 0:
             raise InvalidParameterError("base_lr", self.base_lr, "a positive number")
         if self.target is not None and not 0 < self.target < 1:
