@@ -9,7 +9,7 @@ import pytest
 from optbench.study import experiment
 from optbench.tuning import protocols, reachability
 
-FOLDER = Path(__file__).parents[1] / "experiments"
+FOLDER = Path(__file__).parents[2] / "experiments"
 
 
 @pytest.mark.parametrize("path", sorted((FOLDER / "protocols").glob("*.yaml")), ids=str)

@@ -12,7 +12,7 @@ from optbench.cli import main
 from optbench.store import Store
 from optbench.study import experiment
 
-EXPERIMENTS = sorted((Path(__file__).parents[1] / "experiments").glob("*.yaml"))
+EXPERIMENTS = sorted((Path(__file__).parents[2] / "experiments").glob("*.yaml"))
 SMALL = ["--workload", "fmnist_mlp_cpu", "--optimizers", "sgd", "--protocol", "lr-only",
          "--trials", "2", "--budget", "10", "--eval-every", "5", "--threads", "1"]  # fmt: skip
 
