@@ -11,6 +11,7 @@ import torch
 
 from optbench import schedules
 from optbench.data import DataNotFoundError
+from optbench.errors import InvalidParameterError
 from optbench.study.runner import run_trial
 from optbench.study.trial import Trial
 
@@ -61,6 +62,42 @@ def test_divergence_stops_at_once_and_spends_nothing_after(quadratic):
     assert [p.step for p in result.curve] == list(range(10, first_bad, 10))
     assert result.final_validation_error == math.inf == result.final_test_error
     assert result.steps_to_target(1.0) == math.inf
+
+
+@pytest.mark.parametrize("check_every", [2, 8, 64])
+def test_checking_every_few_steps_records_the_exact_first_non_finite_step(
+    quadratic, check_every
+):
+    # The CUDA way (no sync per step), forced here on the CPU: same diverged_at, same curve,
+    # at most check_every - 1 updates after the first non-finite loss, none evaluated.
+    losses = sgd_losses(1.5, 100)
+    first_bad = next(t for t, loss in enumerate(losses) if not math.isfinite(loss))
+    trial = Trial(quadratic.name, "sgd", {"lr": 1.5}, budget=100, eval_every=10)
+    every_step = run_trial(trial)
+    result = run_trial(trial, check_every=check_every)
+    problem, model = quadratic.last()
+    assert result.diverged_at == result.steps == first_bad == every_step.diverged_at
+    assert first_bad <= model.backward_passes <= first_bad + check_every - 1
+    assert problem.batches - 1 == model.backward_passes  # the check comes before backward
+    assert [(p.step, p.train_loss, p.validation_loss) for p in result.curve] == [
+        (p.step, p.train_loss, p.validation_loss) for p in every_step.curve
+    ]
+    assert all(p.step < first_bad for p in result.curve)
+
+
+def test_a_late_check_still_comes_before_every_evaluation(quadratic):
+    # With checks every 64 steps, the evaluations at 10, 20, ... force a check each.
+    trial = Trial(quadratic.name, "sgd", {"lr": 0.1}, budget=30, eval_every=10)
+    late, every_step = run_trial(trial, check_every=64), run_trial(trial)
+    assert [p.train_loss for p in late.curve] == [p.train_loss for p in every_step.curve]
+    assert [p.validation_loss for p in late.curve] == [
+        p.validation_loss for p in every_step.curve
+    ]
+
+
+def test_check_every_must_be_a_positive_integer(quadratic):
+    with pytest.raises(InvalidParameterError, match="check_every"):
+        run_trial(Trial(quadratic.name, "sgd", {"lr": 0.1}), check_every=0)
 
 
 def test_evaluation_only_at_the_end_with_eval_every_zero(quadratic):

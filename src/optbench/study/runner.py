@@ -1,8 +1,19 @@
 """One trial: build data and model from the seed, train the budget under the schedule,
-evaluate at the cadence and after the last step, stop at once on a non-finite loss.
+evaluate at the cadence and after the last step, stop on a non-finite loss.
 
-The loop below is the whole method of SPEC §5; everything it calls is plain data or a
-function of the trial. The same trial on the same machine (same threads) gives the same curve.
+The loop in :func:`run_trial` is the whole trial of the method (docs/method.md, section 7),
+read top to bottom: schedule, batch, forward, divergence check, backward and update,
+evaluation, timing. Everything it calls is plain data or a function of the trial. The same
+trial on the same machine (same threads) gives the same curve.
+
+**Divergence without a sync every step.** Each step's loss stays on the device; every
+``check_every`` steps, before an evaluation and after the last step, the losses since the
+last check come to the host at once. The first non-finite one is the trial's ``diverged_at``,
+exactly; the training loss of an evaluation is the mean of the checked losses since the
+previous one. At most ``check_every - 1`` updates are computed after the first non-finite loss
+and are thrown away, and no evaluation or result is ever taken from a diverged model. On the
+CPU a check costs nothing and happens every step (before the backward pass of a non-finite
+loss); on CUDA every :data:`CHECK_EVERY` ``["cuda"]`` steps.
 """
 
 from __future__ import annotations
@@ -19,7 +30,11 @@ import torch
 
 import optbench
 from optbench import optimizers, schedules, workloads
+from optbench.errors import check_int
 from optbench.study.trial import COMPLETED, DIVERGED, EvalPoint, Trial, TrialResult
+
+#: Steps between two divergence checks, by device type (1 where a check costs no sync).
+CHECK_EVERY = {"cpu": 1, "cuda": 16}
 
 
 def resolve_device(name: str) -> torch.device:
@@ -45,6 +60,19 @@ def torch_threads(count: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+@contextlib.contextmanager
+def denormals_flushed() -> Iterator[bool]:
+    """Run the body with denormal floats flushed to zero on the CPU; yields whether the CPU
+    supports it. A hopeless trial (saturated activations) fills its tensors with denormals,
+    which cost x86 CPUs up to ten times more per operation; flushed, they cost nothing and
+    change no result beyond 1e-38 (docs/performance.md)."""
+    supported = torch.set_flush_denormal(True)
+    try:
+        yield supported
+    finally:
+        torch.set_flush_denormal(False)
+
+
 def trial_seeds(seed: int) -> tuple[int, int]:
     """Independent ``(initialisation, data order)`` seeds derived from the trial's seed."""
     init, data = np.random.SeedSequence(seed).generate_state(2)
@@ -57,13 +85,23 @@ def _evaluate(problem, model: torch.nn.Module, step: int, train_loss: float) -> 
     return EvalPoint(step, train_loss, val_loss, val_error, test_loss, test_error, 0.0)
 
 
-def run_trial(trial: Trial) -> TrialResult:
-    """Train ``trial`` and return its curve, status and timings."""
+def _to_host(losses: list[torch.Tensor]) -> list[float]:
+    """The losses as floats, copied from the device in one transfer."""
+    return [losses[0].item()] if len(losses) == 1 else torch.stack(losses).tolist()
+
+
+def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
+    """Train ``trial`` and return its curve, status and timings. ``check_every`` overrides
+    the steps between divergence checks (default: :data:`CHECK_EVERY` for the device)."""
     spec = workloads.create(trial.workload)
     budget = trial.budget or spec.budget
     eval_every = spec.eval_every if trial.eval_every is None else trial.eval_every
     device, threads = resolve_device(trial.device), trial.threads or usable_cores()
-    with torch_threads(threads):
+    if check_every is None:
+        check_every = CHECK_EVERY.get(device.type, 1)
+    check_int("check_every", check_every, 1)
+    with torch_threads(threads), denormals_flushed() as flushed:
+        # -- setup: data order and initialisation from the trial's seed, then the optimizer
         start = time.perf_counter()
         init_seed, data_seed = trial_seeds(trial.seed)
         problem = spec.task.problem(spec.batch_size, data_seed, device, trial.data_path)
@@ -71,36 +109,53 @@ def run_trial(trial: Trial) -> TrialResult:
         model = spec.build_model(problem.info).to(device)
         optimizer = optimizers.create(trial.optimizer, model.parameters(), **trial.hparams)
         schedule = schedules.build(trial.schedule, budget, **trial.schedule_params)
-        groups = optimizer.param_groups
-        base_lrs = [group["lr"] for group in groups]
+        base_lrs = [group["lr"] for group in optimizer.param_groups]
         setup_seconds = time.perf_counter() - start
 
         curve: list[EvalPoint] = []
-        loss_sum, losses, diverged_at, eval_seconds = 0.0, 0, None, 0.0
+        unchecked: list[torch.Tensor] = []  # losses on the device since the last check
+        loss_sum, loss_count, diverged_at, eval_seconds = 0.0, 0, None, 0.0
         loop_start = time.perf_counter()
         for step in range(budget):
+            done = step + 1
+            evaluate_now = done == budget or (eval_every and done % eval_every == 0)
+
+            # -- schedule: this step's learning rate
             multiplier = schedule(step)
-            for group, base_lr in zip(groups, base_lrs, strict=True):
+            for group, base_lr in zip(optimizer.param_groups, base_lrs, strict=True):
                 group["lr"] = base_lr * multiplier
+
+            # -- batch and forward pass
             loss = problem.train_loss(model, problem.next_batch())
-            value = loss.item()
-            if not math.isfinite(value):
-                diverged_at = step  # stop before spending a backward pass on it
-                break
+            unchecked.append(loss.detach())
+
+            # -- divergence: the first non-finite loss since the last check stops the trial
+            if evaluate_now or len(unchecked) == check_every:
+                values = _to_host(unchecked)
+                bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), None)
+                if bad is not None:
+                    diverged_at = done - len(values) + bad
+                    break
+                loss_sum, loss_count = loss_sum + sum(values), loss_count + len(values)
+                unchecked = []
+
+            # -- backward pass and update
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            loss_sum, losses = loss_sum + value, losses + 1
-            done = step + 1
-            if done == budget or (eval_every and done % eval_every == 0):
+
+            # -- evaluation: validation and test, timed apart from training
+            if evaluate_now:
                 tick = time.perf_counter()
-                point = _evaluate(problem, model, done, loss_sum / losses)
+                point = _evaluate(problem, model, done, loss_sum / loss_count)
                 curve.append(dataclasses.replace(point, seconds=tick - loop_start - eval_seconds))
                 eval_seconds += time.perf_counter() - tick
-                loss_sum, losses = 0.0, 0
+                loss_sum, loss_count = 0.0, 0
                 if not math.isfinite(point.validation_loss):
                     diverged_at = done
                     break
+
+        # -- timing: training alone, without setup and evaluation
         train_seconds = time.perf_counter() - loop_start - eval_seconds
     return TrialResult(
         trial=trial,
@@ -114,6 +169,7 @@ def run_trial(trial: Trial) -> TrialResult:
         eval_seconds=eval_seconds,
         device=str(device),
         threads=threads,
+        flush_denormal=flushed,
         torch_version=torch.__version__,
         optbench_version=optbench.__version__,
     )

@@ -94,7 +94,8 @@ class TrialResult:
     """What a trial produced. ``steps`` is the number of optimizer steps taken; a diverged
     trial stops at ``diverged_at`` (the step whose loss was not finite) and ranks as
     +inf error. Times are wall-clock seconds: ``setup`` (data, model), ``train`` (the steps
-    alone) and ``eval`` (all evaluations)."""
+    alone) and ``eval`` (all evaluations). ``flush_denormal``: whether denormal floats were
+    flushed to zero on the CPU while it trained."""
 
     trial: Trial
     status: str
@@ -107,6 +108,7 @@ class TrialResult:
     eval_seconds: float
     device: str
     threads: int
+    flush_denormal: bool
     torch_version: str
     optbench_version: str
 
