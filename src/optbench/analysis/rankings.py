@@ -1,4 +1,4 @@
-"""Ranking optimizers by their best-of-k outcome, with uncertainty (SPEC §6).
+"""Ranking optimizers by their best-of-k outcome, with uncertainty (docs/method.md, section 8.5).
 
 ``studies`` maps an optimizer's name to its study's ``(select, report)`` arrays (one value per
 trial, lower is better, diverged trials +inf). Each study is bootstrapped on its own stream,

@@ -1,4 +1,4 @@
-"""Selecting a study's best trial (Choi et al. 2019, Section 4; SPEC §6).
+"""Selecting a study's best trial (Choi et al. 2019, Section 4; docs/method.md, section 8.1).
 
 A study is N trials; each metric is an array with one value per trial, lower is better. The
 best trial is the one with the lowest *selection metric* (final validation error by default;

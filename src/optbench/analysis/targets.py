@@ -1,4 +1,4 @@
-"""Steps to target (Choi et al. 2019, Figs. 2 and 10; SPEC §6).
+"""Steps to target (Choi et al. 2019, Figs. 2 and 10; docs/method.md, section 8.4).
 
 A trial reaches a target error e* at its first evaluation step s_j with validation error
 err_j <= e*; a trial that never does, or that diverged (even after reaching it: a diverged

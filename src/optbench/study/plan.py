@@ -4,8 +4,8 @@
 enqueues points 0..N-1 of the protocol's sampler, each with S seeds. Point i depends only on
 (space, study seed, i), so a study grows by asking for more trials or seeds, never changes the
 trials it has, and a changed space or budget is a new study. ``trial_of(claim, options)`` turns
-a claimed row into the :class:`~optbench.trial.Trial` the runner trains, and
-``outcome_of(result)`` a :class:`~optbench.trial.TrialResult` into what the store keeps.
+a claimed row into the :class:`~optbench.study.trial.Trial` the runner trains, and
+``outcome_of(result)`` a :class:`~optbench.study.trial.TrialResult` into what the store keeps.
 """
 
 from __future__ import annotations

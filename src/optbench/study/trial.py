@@ -1,8 +1,8 @@
 """A trial and its result as plain frozen data: they pickle, travel to workers and map to rows.
 
 A :class:`Trial` names everything a training run depends on (workload, optimizer and its
-hyperparameters, schedule, seed, budget, cadence, device, threads); :func:`optbench.runner.
-run_trial` turns one into a :class:`TrialResult`.
+hyperparameters, schedule, seed, budget, cadence, device, threads); :func:`optbench.study.
+runner.run_trial` turns one into a :class:`TrialResult`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Inclusion reachability: can each general optimizer's space reach the region where it
-imitates the special one (SPEC §3)?
+imitates the special one (docs/method.md, section 3.3)?
 
 For every pair ``special ⊆ general`` of :data:`optbench.optimizers.inclusions.INCLUSIONS` whose
 two spaces are given, :func:`check_inclusions` says whether the general space contains the
