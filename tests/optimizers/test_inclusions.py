@@ -1,4 +1,5 @@
-"""Each inclusion (docs/method.md, section 3.1), shown by training the same MLP with both optimizers."""
+"""Each inclusion (docs/method.md, section 3.1), shown by training the same MLP with both
+optimizers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""RMSProp, Adam and NAdam against a float64 numpy transcription of Table 1 (docs/method.md, section 2).
+"""RMSProp, Adam and NAdam against a float64 numpy transcription of Table 1
+(docs/method.md, section 2).
 
 The problem is a noisy quadratic, g_t = a * theta + noise_t, whose gradient both sides compute
 themselves, so the two trajectories are independent and any difference compounds.

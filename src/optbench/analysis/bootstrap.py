@@ -1,4 +1,5 @@
-"""Best of k trials: the bootstrap and its exact law (Choi et al. 2019, Section 4; docs/method.md, section 8.2).
+"""Best of k trials: the bootstrap and its exact law (Choi et al. 2019, Section 4;
+docs/method.md, section 8.2).
 
 A study has N trials. Drawing k of them with replacement and keeping the best by the selection
 metric tells how good a study of k trials would have been. Sort the trials by the selection

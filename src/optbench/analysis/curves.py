@@ -1,4 +1,5 @@
-"""Best-of-k curves: how a study's outcome improves with its number of trials (docs/method.md, sections 8.3 and 9.3).
+"""Best-of-k curves: how a study's outcome improves with its number of trials
+(docs/method.md, sections 8.3 and 9.3).
 
 For each k in 1, 2, 4, ..., N (and N itself) the curve holds the bootstrap samples of the
 reported metric of the best of k trials, their median and a percentile band (5-95 % unless

@@ -1,4 +1,5 @@
-"""Inclusion verdicts and protocol comparisons (Choi et al. 2019, Section 3; docs/method.md, sections 8.6, 8.7 and 9).
+"""Inclusion verdicts and protocol comparisons (Choi et al. 2019, Section 3; docs/method.md,
+sections 8.6, 8.7 and 9).
 
 If ``special ⊆ general`` (the general optimizer can imitate the special one), a search space
 that reaches the imitating region makes the general optimizer no worse. With the best-of-k

@@ -7,15 +7,21 @@ protocol, experiment file, budget or database ends the command with one line and
 from __future__ import annotations
 
 import argparse
+import sys
+from collections import Counter
 
+import torch
 from rich.console import Console
 
-from optbench import data, executors, workloads
+from optbench import executors, workloads
 from optbench.cli.options import database_option
 from optbench.cli.terminal import StudyProgress, summary_table
+from optbench.errors import InvalidParameterError
+from optbench.executors import first_line
 from optbench.store import Store
 from optbench.study import experiment
-from optbench.study.plan import RunOptions, prepare
+from optbench.study.plan import RunOptions, plan_study, store_study
+from optbench.study.trial import check_device
 from optbench.tuning import samplers
 
 RUN_FLAGS = {  # flag attribute -> experiment field
@@ -34,6 +40,7 @@ RUN_FLAGS = {  # flag attribute -> experiment field
     "device": "device",
     "ray_address": "ray_address",
     "data_path": "data_path",
+    "max_attempts": "max_attempts",
 }
 LISTED = ("workloads", "optimizers", "protocols")  # comma-separated on the command line
 
@@ -53,29 +60,54 @@ def _experiment(args: argparse.Namespace) -> experiment.Experiment:
     return experiment.from_data(overrides)
 
 
-def _check_data(spec: experiment.Experiment) -> None:
-    """Fail before any trial runs when a workload's data cannot be found."""
-    for name in spec.workloads:
-        data.locate(workloads.create(name).task.dataset, spec.data_path)
+def check_data(workload_names: list[str], data_path: str | None) -> None:
+    """Fail before anything is stored when a workload's data cannot be found or read: each
+    workload's data is loaded once, as a trial would load it (then cached in this process)."""
+    for name in dict.fromkeys(workload_names):
+        spec = workloads.create(name)
+        spec.task.problem(spec.batch_size, 0, torch.device("cpu"), data_path)
+
+
+def _check_here(spec: experiment.Experiment) -> None:
+    """Where trials run on this machine, its device and data are checked before anything is
+    stored; a Ray cluster's nodes check their own (a failure is stored and retried)."""
+    if spec.executor != "ray":
+        check_device(spec.device, present=True)
+        check_data(spec.workloads, spec.data_path)
+
+
+def report_failures(store: Store, study_ids: list[int], console: Console) -> int:
+    """Print each distinct error of the failed trials once, with how many trials it failed;
+    the exit status: 1 when any trial failed, else 0."""
+    failed = store.failures(study_ids)
+    if not failed:
+        return 0
+    errors = Counter(first_line(row.error) for row in failed)
+    console.print(f"{len(failed)} trials failed ({len(errors)} distinct errors):", markup=False)
+    for error, count in errors.most_common():
+        console.print(f"  {count} x {error}", markup=False, soft_wrap=True)
+    console.print(
+        "They run again in the next run, up to --max-attempts in all; "
+        "--retry-failed runs them again whatever their attempts.", markup=False
+    )
+    return 1
 
 
 def run(args: argparse.Namespace) -> int:
     spec = _experiment(args)
-    plans = spec.plans()
-    _check_data(spec)
+    options, settings = spec.run_options(), spec.executor_settings()
+    planned = [plan_study(plan) for plan in spec.plans()]
+    _check_here(spec)
     store = Store(args.db)
-    study_ids = [prepare(store, plan) for plan in plans]
+    study_ids = [store_study(store, study) for study in planned]
+    if args.retry_failed:
+        store.retry_failed(study_ids)
     console = Console()
-    console.print(f"{len(study_ids)} studies in {args.db}, executor {spec.executor}")
+    console.print(f"{len(study_ids)} studies in {store.shown}, executor {spec.executor}")
     with StudyProgress(store, study_ids, console) as progress:
         try:
             executors.execute(
-                spec.executor,
-                store,
-                study_ids,
-                spec.run_options(),
-                spec.executor_settings(),
-                progress.update,
+                spec.executor, store, study_ids, options, settings, progress.update
             )
         except KeyboardInterrupt:
             progress.update()
@@ -83,21 +115,36 @@ def run(args: argparse.Namespace) -> int:
                 "interrupted: finished trials are stored; run the same command again to continue"
             )
             return 130
+        except executors.ExecutorError as error:
+            progress.update()
+            console.print(f"optbench: error: {error}", markup=False, soft_wrap=True)
     console.print(summary_table(store, study_ids))
-    return 0
+    return report_failures(store, study_ids, console)
 
 
 def worker(args: argparse.Namespace) -> int:
-    store = Store(args.db)
-    study_ids = args.study or [study_id for study_id, _ in store.studies()]
     options = RunOptions(device=args.device, threads=args.threads, data_path=args.data_path)
+    given = {} if args.max_attempts is None else {"max_attempts": args.max_attempts}
+    settings = executors.ExecutorSettings(**given)
+    check_device(args.device, present=True)
+    store = Store(args.db)
+    studies = dict(store.studies())
+    study_ids = args.study or list(studies)
+    for study_id in study_ids:
+        if study_id not in studies:
+            raise InvalidParameterError("--study", study_id, f"a study id of {store.shown}")
+    check_data([studies[study_id].workload for study_id in study_ids], args.data_path)
+    store.retry_failed(study_ids, None if args.retry_failed else settings.max_attempts)
     try:
         finished = executors.run_inline(store, study_ids, options)
     except KeyboardInterrupt:
         print("interrupted: the running trial went back to the queue")
         return 130
+    except executors.WorkerStopped as stopped:
+        print(f"optbench: error: worker {stopped}", file=sys.stderr)
+        return 1
     print(f"worker finished {finished} trials; none is left pending")
-    return 0
+    return report_failures(store, study_ids, Console())
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -115,6 +162,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run_parser.add_argument("--device", help="cpu, cuda, cuda:N or auto")
     run_parser.add_argument("--ray-address", dest="ray_address", help="join this Ray cluster")
     run_parser.add_argument("--data-path", dest="data_path", help="where the datasets are")
+    _add_retry_flags(run_parser)
     run_parser.set_defaults(handler=run)
 
     worker_parser = commands.add_parser(
@@ -124,4 +172,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     worker_parser.add_argument("--device", default="cpu")
     worker_parser.add_argument("--threads", type=int)
     worker_parser.add_argument("--data-path", dest="data_path")
+    _add_retry_flags(worker_parser)
     worker_parser.set_defaults(handler=worker)
+
+
+def _add_retry_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-attempts",
+        dest="max_attempts",
+        type=int,
+        help="try a trial that fails at most this many times in all (default: 3)",
+    )
+    parser.add_argument(
+        "--retry-failed",
+        dest="retry_failed",
+        action="store_true",
+        help="put every failed trial back, whatever its attempts",
+    )

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from optbench.executors.common import Heartbeat, Progress, local_worker, process_alive
+from optbench.errors import check_int
+from optbench.executors.common import (
+    ExecutorError,
+    Heartbeat,
+    Progress,
+    WorkerStopped,
+    first_line,
+    local_worker,
+    process_alive,
+)
 from optbench.executors.local import run_inline, run_processes
 from optbench.executors.ray_cluster import run_ray
 from optbench.registry import Registry
@@ -22,12 +31,20 @@ from optbench.study.plan import RunOptions
 @dataclass(frozen=True)
 class ExecutorSettings:
     """How an executor spreads trials: ``workers`` local processes (``processes``), the Ray
-    cluster to join (``ray``; None starts a local one)."""
+    cluster to join (``ray``; None starts a local one); and how often a failed trial is tried:
+    up to ``max_attempts`` times in all, counting the attempts of earlier runs."""
 
     workers: int = 2
     ray_address: str | None = None
+    max_attempts: int = 3
+
+    def __post_init__(self) -> None:
+        check_int("workers", self.workers, 1, MAX_WORKERS)
+        check_int("max_attempts", self.max_attempts, 1, MAX_ATTEMPTS)
 
 
+MAX_WORKERS = 1024
+MAX_ATTEMPTS = 100
 Executor = Callable[[Store, Sequence[int], RunOptions, ExecutorSettings, Progress | None], object]
 EXECUTORS: Registry[Executor] = Registry("executor")
 available = EXECUTORS.available
@@ -60,16 +77,22 @@ def execute(
     settings: ExecutorSettings = ExecutorSettings(),
     on_progress: Progress | None = None,
 ) -> None:
-    """Run the pending trials of ``study_ids`` with the executor called ``name``."""
-    EXECUTORS.get(name)(store, study_ids, options, settings, on_progress)
+    """Run the pending trials of ``study_ids`` with the executor called ``name``, after putting
+    back the failed trials that have attempts left (``settings.max_attempts``)."""
+    executor = EXECUTORS.get(name)
+    store.retry_failed(study_ids, settings.max_attempts)
+    executor(store, study_ids, options, settings, on_progress)
 
 
 __all__ = [
     "EXECUTORS",
+    "ExecutorError",
     "ExecutorSettings",
+    "WorkerStopped",
     "Heartbeat",
     "available",
     "execute",
+    "first_line",
     "local_worker",
     "process_alive",
     "run_inline",

@@ -23,6 +23,8 @@ from optbench.study.runner import run_trial
 
 HEARTBEAT_INTERVAL = 30.0
 HEARTBEAT_TIMEOUT = 600.0
+#: A worker whose trials fail this many times in a row with the same error stops.
+REPEATED_FAILURES = 3
 
 Progress = Callable[[], None]
 
@@ -63,6 +65,44 @@ class Heartbeat:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class ExecutorError(RuntimeError):
+    """An executor could not run its trials to the end (workers died or stopped)."""
+
+
+class WorkerStopped(ExecutorError):
+    """A worker stopped because its trials kept failing with the same error: something is
+    wrong with the worker (its device, its data, its installation), not with the trials."""
+
+    def __init__(self, error: str, count: int) -> None:
+        self.error, self.count = error, count
+        super().__init__(
+            f"stopped after {count} trials in a row failed with the same error: "
+            f"{first_line(error)} (the trials stay failed; fix the cause and run again)"
+        )
+
+
+def first_line(error: str | None) -> str:
+    """The first line of a stored error, for one-line reports."""
+    return (error or "").strip().splitlines()[0] if (error or "").strip() else "(no message)"
+
+
+class FailureStreak:
+    """Counts consecutive failed trials with the same error; :meth:`add` raises
+    :class:`WorkerStopped` at :data:`REPEATED_FAILURES` of them."""
+
+    def __init__(self, limit: int = REPEATED_FAILURES) -> None:
+        self.limit, self.error, self.count = limit, None, 0
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.state is not TrialState.FAILED:
+            self.error, self.count = None, 0
+            return
+        same = self.error is not None and first_line(outcome.error) == first_line(self.error)
+        self.error, self.count = outcome.error, self.count + 1 if same else 1
+        if self.count >= self.limit:
+            raise WorkerStopped(self.error, self.count)
 
 
 def failure(error: BaseException) -> Outcome:

@@ -10,22 +10,32 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 import signal
 import socket
+import sys
+import threading
+import time
 from collections.abc import Sequence
 
 from optbench.errors import check_int
 from optbench.executors.common import (
     HEARTBEAT_INTERVAL,
     HEARTBEAT_TIMEOUT,
+    ExecutorError,
+    FailureStreak,
     Heartbeat,
     Progress,
+    WorkerStopped,
     local_worker,
     process_alive,
     train,
 )
 from optbench.store import Store, Worker
 from optbench.study.plan import DEFAULT_OPTIONS, RunOptions
+from optbench.study.trial import check_device
+
+WORKER_STOPPED_EXIT = 3  # a worker process's exit code after WorkerStopped
 
 
 def run_inline(
@@ -39,9 +49,11 @@ def run_inline(
     worker: Worker | None = None,
 ) -> int:
     """Run pending trials of ``study_ids`` in this process until none is left; returns how
-    many this call finished."""
+    many this call finished. Checks the device before claiming anything, and stops with
+    :class:`WorkerStopped` when its trials keep failing with the same error."""
+    check_device(options.device, present=True)
     worker = worker or local_worker()
-    finished = 0
+    finished, streak = 0, FailureStreak()
     with Heartbeat(store, worker, heartbeat_interval):
         while True:
             store.requeue_abandoned(study_ids, worker.host, process_alive, heartbeat_timeout)
@@ -56,19 +68,38 @@ def run_inline(
             finished += store.finish(claim.trial_id, worker, outcome)
             if on_progress:
                 on_progress()
+            streak.add(outcome)
     return finished
 
 
-def _process_worker(database: str, study_ids: Sequence[int], options: RunOptions) -> None:
+def _exit_with_parent(parent: int, poll_seconds: float = 1.0) -> None:
+    """Watch the parent process; when it is gone (killed, even with SIGKILL), interrupt this
+    worker as Ctrl-C would, so that it gives its trial back and exits."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _process_worker(
+    database: str, study_ids: Sequence[int], options: RunOptions, parent: int
+) -> None:
     # Ctrl-C is for the parent to handle; it stops its workers with SIGTERM, which this worker
-    # turns into the KeyboardInterrupt that gives its trial back.
+    # turns into the KeyboardInterrupt that gives its trial back. So does the parent's death.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    _exit_with_parent(parent)
     store = Store(database)
     try:
         run_inline(store, study_ids, options)
     except KeyboardInterrupt:
         pass  # run_inline gave the trial back; the parent reports the interruption
+    except WorkerStopped as stopped:
+        print(f"optbench worker {os.getpid()}: {stopped}", file=sys.stderr)
+        sys.exit(WORKER_STOPPED_EXIT)
     finally:
         store.engine.dispose()
 
@@ -86,13 +117,12 @@ def run_processes(
     ``options.threads`` torch threads (1 when None)."""
     check_int("workers", workers, 1)
     options = dataclasses.replace(options, threads=options.threads or 1)
+    check_device(options.device, present=True)
     host = socket.gethostname()
     store.requeue_abandoned(study_ids, host, process_alive, HEARTBEAT_TIMEOUT)
     context = multiprocessing.get_context("spawn")
-    processes = [
-        context.Process(target=_process_worker, args=(store.database, list(study_ids), options))
-        for _ in range(workers)
-    ]
+    arguments = (store.database, list(study_ids), options, os.getpid())
+    processes = [context.Process(target=_process_worker, args=arguments) for _ in range(workers)]
     for process in processes:
         process.start()
     try:
@@ -109,3 +139,22 @@ def run_processes(
         raise
     # A worker killed from outside leaves its trial running: put it back for the next run.
     store.requeue_abandoned(study_ids, host, process_alive, HEARTBEAT_TIMEOUT)
+    _check_exits([process.exitcode for process in processes])
+
+
+def _check_exits(codes: list[int | None]) -> None:
+    """Raise when a worker did not end normally: stopped by repeated failures, or dead."""
+    stopped = codes.count(WORKER_STOPPED_EXIT)
+    died = [code for code in codes if code not in (0, WORKER_STOPPED_EXIT)]
+    if died:
+        raise ExecutorError(
+            f"{len(died)} of {len(codes)} worker processes died (exit codes "
+            f"{', '.join(map(str, died))}); their trials went back to the queue. A worker that "
+            "dies at once is often a script that starts the processes executor without "
+            "`if __name__ == \"__main__\":` (see docs/running.md)"
+        )
+    if stopped:
+        raise ExecutorError(
+            f"{stopped} of {len(codes)} worker processes stopped: their trials kept failing "
+            "with the same error (printed above; optbench status lists the failed trials)"
+        )

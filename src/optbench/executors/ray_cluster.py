@@ -15,6 +15,7 @@ from optbench.errors import InvalidParameterError
 from optbench.executors.common import (
     HEARTBEAT_INTERVAL,
     HEARTBEAT_TIMEOUT,
+    FailureStreak,
     Heartbeat,
     Progress,
     failure,
@@ -62,10 +63,12 @@ def run_ray(
         )
     try:
         resources = ray.cluster_resources()
-        if gpus_per_trial is None:
-            wants_gpu = options.device != "cpu" and resources.get("GPU", 0) > 0
-            gpus_per_trial = 1 if wants_gpu else 0
         gpus = resources.get("GPU", 0)
+        if options.device.startswith("cuda") and not gpus:
+            expected = "cpu or auto: the Ray cluster has no GPU"
+            raise InvalidParameterError("device", options.device, expected)
+        if gpus_per_trial is None:
+            gpus_per_trial = 1 if options.device != "cpu" and gpus > 0 else 0
         if gpus_per_trial > gpus:
             expected = f"at most the cluster's {gpus:g} GPUs"
             raise InvalidParameterError("gpus_per_trial", gpus_per_trial, expected)
@@ -85,7 +88,7 @@ def _drive(store, study_ids, options, remote, parallel, on_progress, heartbeat_i
     ray = _ray()
     driver = local_worker(":ray")
     store.requeue_abandoned(study_ids, driver.host, process_alive, HEARTBEAT_TIMEOUT)
-    in_flight, finished = {}, 0
+    in_flight, finished, streak = {}, 0, FailureStreak()
     with Heartbeat(store, driver, heartbeat_interval):
         try:
             while True:
@@ -105,6 +108,7 @@ def _drive(store, study_ids, options, remote, parallel, on_progress, heartbeat_i
                 finished += store.finish(claim.trial_id, driver, outcome)
                 if on_progress:
                     on_progress()
+                streak.add(outcome)
         except BaseException:  # Ctrl-C: cancel what runs and give it back to the queue
             for ref, claim in in_flight.items():
                 ray.cancel(ref, force=True)

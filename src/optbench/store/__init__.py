@@ -1,6 +1,12 @@
 """Where studies live: a SQLite file by default, PostgreSQL by URL, the same code for both."""
 
-from optbench.store.database import DEFAULT_DATABASE, StoreError, database_url, open_engine
+from optbench.store.database import (
+    DEFAULT_DATABASE,
+    StoreError,
+    database_url,
+    open_engine,
+    shown_database,
+)
 from optbench.store.schema import (
     FINISHED_STATES,
     RESULT_STATES,
@@ -26,4 +32,5 @@ __all__ = [
     "Worker",
     "database_url",
     "open_engine",
+    "shown_database",
 ]

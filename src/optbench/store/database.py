@@ -4,13 +4,24 @@
 SQLAlchemy engine whose tables exist and whose schema version matches this optbench. SQLite runs
 in WAL mode and takes its write lock at the start of each transaction (``BEGIN IMMEDIATE``), so
 that several processes can share one file without "database is locked" surprises.
+
+``open_engine(database, read_only=True)`` is for the commands that only read (``status``,
+``export``, ``report``): it never creates, changes or converts anything. A missing SQLite file
+is an error that names it, a file or database that is not an optbench study database is refused
+untouched, and a file the user may only read can still be read.
+
+Wherever a database is named to a person (messages, reports, progress lines), its password is
+masked: :func:`shown_database`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from optbench.store.schema import SCHEMA_VERSION, Base, Meta
@@ -28,6 +39,26 @@ def database_url(database: str) -> str:
     return database if "://" in database else f"sqlite:///{database}"
 
 
+def _parse(database: str) -> URL:
+    try:
+        return make_url(database_url(database))
+    except ArgumentError:
+        raise StoreError(
+            "--db is not a database: expected a SQLite file path such as 'optbench.db' or a "
+            "URL such as 'postgresql+psycopg://user:password@host/dbname'"
+        ) from None
+
+
+def shown_database(database: str) -> str:
+    """``database`` as it may be shown to a person: a URL with its password masked."""
+    if "://" not in database:
+        return database
+    try:
+        return make_url(database).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<a database URL that cannot be parsed>"
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -43,26 +74,55 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def open_engine(database: str = DEFAULT_DATABASE) -> Engine:
-    """Connect to ``database`` (a path or URL), create missing tables, check the schema version."""
-    url_text = database_url(database)
+def _sqlite_reader(path: Path, shown: str) -> Engine:
+    """An engine that opens the SQLite file read-only: ``mode=ro``, or ``immutable=1`` where a
+    read-only connection cannot be made (a WAL file in a folder the user may not write)."""
+    if not path.is_file():
+        raise StoreError(f"no study database at {shown}: the file does not exist")
+
+    def connect(immutable: bool) -> sqlite3.Connection:
+        flag = "immutable=1" if immutable else "mode=ro"
+        uri = f"{path.resolve().as_uri()}?{flag}"
+        connection = sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return connection
+
     try:
-        url = make_url(url_text)
-    except ArgumentError:
-        raise StoreError(
-            f"--db {database!r} is not a database: expected a SQLite file path such as "
-            "'optbench.db' or a URL such as 'postgresql+psycopg://user:password@host/dbname'"
-        ) from None
-    shown = url.render_as_string(hide_password=True)
+        connect(immutable=False).close()
+        immutable = False
+    except sqlite3.DatabaseError:
+        immutable = True
+    return create_engine("sqlite://", creator=lambda: connect(immutable))
+
+
+def _postgres_reader(url: URL) -> Engine:
+    options = "-c default_transaction_read_only=on"
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+
+
+def open_engine(database: str = DEFAULT_DATABASE, *, read_only: bool = False) -> Engine:
+    """Connect to ``database`` (a path or URL), create missing tables (unless ``read_only``),
+    check the schema version."""
+    url = _parse(database)
+    shown = shown_database(database)
+    sqlite = url.get_backend_name() == "sqlite"
     try:
-        if url.get_backend_name() == "sqlite":
-            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
-            _configure_sqlite(engine)
+        if read_only:
+            engine = _sqlite_reader(Path(url.database or ""), shown) if sqlite else (
+                _postgres_reader(url)
+            )
+            _check_optbench_database(engine, shown)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
-        Base.metadata.create_all(engine)
-        _check_schema_version(engine, shown)
-    except OperationalError as error:
+            if sqlite:
+                engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+                _configure_sqlite(engine)
+            else:
+                engine = create_engine(url, pool_pre_ping=True)
+            if not _is_empty(engine):
+                _check_optbench_database(engine, shown)
+            Base.metadata.create_all(engine)
+        _check_schema_version(engine, shown, create=not read_only)
+    except (OperationalError, DatabaseError) as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise StoreError(f"cannot open the study database {shown}: {reason}") from None
     except (SQLAlchemyError, ImportError) as error:
@@ -70,13 +130,27 @@ def open_engine(database: str = DEFAULT_DATABASE) -> Engine:
     return engine
 
 
-def _check_schema_version(engine: Engine, shown: str) -> None:
+def _is_empty(engine: Engine) -> bool:
+    return not inspect(engine).get_table_names()
+
+
+def _check_optbench_database(engine: Engine, shown: str) -> None:
+    """Refuse a database that holds tables but no optbench schema, without touching it."""
+    if Meta.__tablename__ not in inspect(engine).get_table_names():
+        raise StoreError(
+            f"{shown} is not an optbench study database (it has no {Meta.__tablename__} "
+            "table); give a new file or an existing optbench database"
+        )
+
+
+def _check_schema_version(engine: Engine, shown: str, create: bool) -> None:
     with Session(engine) as session, session.begin():
         row = session.scalar(select(Meta).where(Meta.key == "schema_version"))
-        if row is None:
+        if row is None and create:
             session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif row.value != str(SCHEMA_VERSION):
+        elif row is None or row.value != str(SCHEMA_VERSION):
+            found = "no schema version" if row is None else f"schema version {row.value}"
             raise StoreError(
-                f"the study database {shown} has schema version {row.value}; this optbench "
-                f"reads version {SCHEMA_VERSION}: use the optbench version that wrote it"
+                f"the study database {shown} has {found}; this optbench reads version "
+                f"{SCHEMA_VERSION}: use the optbench version that wrote it"
             )

@@ -3,17 +3,28 @@
 One row per study, trial and measured value, with unique constraints on the natural keys so
 that nothing is stored twice: a study by the hash of its definition, a trial by
 (study, index, replicate), a measurement by (trial, step, metric). Times are seconds since the
-epoch (float), as measured by the machine that wrote them.
+epoch (float), as measured by the machine that wrote them. Every integer a user can give (seeds,
+budgets, indices, steps) is a signed 64-bit column, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
 
 import enum
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Base(DeclarativeBase):
@@ -68,25 +79,27 @@ class StudyRow(Base):
     space_yaml: Mapped[str] = mapped_column(Text)
     space_hash: Mapped[str] = mapped_column(String(64))
     sampler: Mapped[str] = mapped_column(String(50))
-    seed: Mapped[int] = mapped_column(Integer)
-    budget: Mapped[int] = mapped_column(Integer)
-    eval_every: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    budget: Mapped[int] = mapped_column(BigInteger)
+    eval_every: Mapped[int] = mapped_column(BigInteger)
     settings: Mapped[dict] = mapped_column(JSON)
     created: Mapped[float] = mapped_column(Float)
 
 
 class TrialRow(Base):
     """One training run: a point of the study's space and a seed, with its lifecycle and the
-    provenance of the result (optbench and torch versions, device, host)."""
+    provenance of the result (optbench and torch versions, device, host, and ``runtime``: the
+    torch threads and whether denormals were flushed). ``attempts`` counts the claims; ``error``
+    keeps the last failure's message."""
 
     __tablename__ = "trials"
     __table_args__ = (UniqueConstraint("study_id", "index", "replicate"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
-    index: Mapped[int] = mapped_column(Integer)
-    replicate: Mapped[int] = mapped_column(Integer)
-    seed: Mapped[int] = mapped_column(Integer)
+    index: Mapped[int] = mapped_column(BigInteger)
+    replicate: Mapped[int] = mapped_column(BigInteger)
+    seed: Mapped[int] = mapped_column(BigInteger)
     hparams: Mapped[dict] = mapped_column(JSON)
     schedule: Mapped[str] = mapped_column(String(50))
     schedule_params: Mapped[dict] = mapped_column(JSON)
@@ -96,15 +109,15 @@ class TrialRow(Base):
         default=TrialState.PENDING,
         index=True,
     )
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(BigInteger, default=0)
     worker: Mapped[str | None] = mapped_column(String(200))
     host: Mapped[str | None] = mapped_column(String(200))
-    pid: Mapped[int | None] = mapped_column(Integer)
+    pid: Mapped[int | None] = mapped_column(BigInteger)
     heartbeat: Mapped[float | None] = mapped_column(Float)
     started: Mapped[float | None] = mapped_column(Float)
     finished: Mapped[float | None] = mapped_column(Float)
-    steps: Mapped[int | None] = mapped_column(Integer)
-    diverged_at: Mapped[int | None] = mapped_column(Integer)
+    steps: Mapped[int | None] = mapped_column(BigInteger)
+    diverged_at: Mapped[int | None] = mapped_column(BigInteger)
     setup_seconds: Mapped[float | None] = mapped_column(Float)
     train_seconds: Mapped[float | None] = mapped_column(Float)
     eval_seconds: Mapped[float | None] = mapped_column(Float)
@@ -112,6 +125,7 @@ class TrialRow(Base):
     optbench_version: Mapped[str | None] = mapped_column(String(50))
     torch_version: Mapped[str | None] = mapped_column(String(50))
     device: Mapped[str | None] = mapped_column(String(100))
+    runtime: Mapped[dict | None] = mapped_column(JSON)
 
 
 class MeasurementRow(Base):
@@ -123,6 +137,6 @@ class MeasurementRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id"), index=True)
-    step: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(BigInteger)
     metric: Mapped[str] = mapped_column(String(50))
     value: Mapped[float | None] = mapped_column(Float)

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from optbench.store.database import DEFAULT_DATABASE, open_engine
+from optbench.store.database import DEFAULT_DATABASE, open_engine, shown_database
 from optbench.store.schema import (
     FINISHED_STATES,
     MeasurementRow,
@@ -93,6 +93,7 @@ class Outcome:
     optbench_version: str | None = None
     torch_version: str | None = None
     device: str | None = None
+    runtime: dict | None = None
     measurements: Sequence[tuple[int, str, float]] = ()
 
 
@@ -106,11 +107,16 @@ def _queued(row: TrialRow) -> QueuedTrial:
 
 
 class Store:
-    """A study database. ``Store("optbench.db")`` or ``Store("postgresql+psycopg://...")``."""
+    """A study database. ``Store("optbench.db")`` or ``Store("postgresql+psycopg://...")``;
+    ``read_only=True`` for reading only (nothing is created or changed, see
+    :func:`~optbench.store.database.open_engine`). ``shown`` names the database with its
+    password masked, for anything a person reads."""
 
-    def __init__(self, database: str = DEFAULT_DATABASE) -> None:
+    def __init__(self, database: str = DEFAULT_DATABASE, *, read_only: bool = False) -> None:
         self.database = database
-        self.engine = open_engine(database)
+        self.shown = shown_database(database)
+        self.read_only = read_only
+        self.engine = open_engine(database, read_only=read_only)
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -210,10 +216,11 @@ class Store:
             return True
 
     def release(self, trial_id: int, worker: Worker) -> bool:
-        """Give a trial ``worker`` holds back to the queue (an interrupted run)."""
-        return self._requeue(trial_id, worker.name)
+        """Give a trial ``worker`` holds back to the queue (an interrupted run): the attempt
+        does not count."""
+        return self._requeue(trial_id, worker.name, counted=False)
 
-    def _requeue(self, trial_id: int, worker_name: str) -> bool:
+    def _requeue(self, trial_id: int, worker_name: str, *, counted: bool) -> bool:
         with self._session() as session, session.begin():
             return (
                 1
@@ -224,8 +231,43 @@ class Store:
                         TrialRow.worker == worker_name,
                         TrialRow.state == TrialState.RUNNING,
                     )
-                    .values(state=TrialState.PENDING, worker=None, heartbeat=None, started=None)
+                    .values(
+                        state=TrialState.PENDING,
+                        worker=None,
+                        heartbeat=None,
+                        started=None,
+                        attempts=TrialRow.attempts - (0 if counted else 1),
+                    )
                 ).rowcount
+            )
+
+    def retry_failed(self, study_ids: Sequence[int], max_attempts: int | None = None) -> int:
+        """Put back to pending the failed trials of ``study_ids`` that have been tried fewer
+        than ``max_attempts`` times (None: every failed trial, its attempts counted afresh).
+        Returns how many."""
+        query = update(TrialRow).where(
+            TrialRow.study_id.in_(study_ids), TrialRow.state == TrialState.FAILED
+        )
+        if max_attempts is None:
+            query = query.values(state=TrialState.PENDING, worker=None, attempts=0)
+        else:
+            query = query.where(TrialRow.attempts < max_attempts).values(
+                state=TrialState.PENDING, worker=None
+            )
+        with self._session() as session, session.begin():
+            return session.execute(query).rowcount
+
+    def failures(self, study_ids: Sequence[int] | None = None) -> list[TrialRow]:
+        """The failed trials (of ``study_ids``, or every study), by study and index, each
+        with its attempts and error."""
+        query = select(TrialRow).where(TrialRow.state == TrialState.FAILED)
+        if study_ids is not None:
+            query = query.where(TrialRow.study_id.in_(study_ids))
+        with self._session() as session:
+            return list(
+                session.scalars(
+                    query.order_by(TrialRow.study_id, TrialRow.index, TrialRow.replicate)
+                )
             )
 
     def requeue_abandoned(
@@ -237,7 +279,8 @@ class Store:
     ) -> int:
         """Put back to pending the running trials whose worker is gone: at once when it ran on
         ``host`` and its process is not alive, else when its heartbeat is older than
-        ``heartbeat_timeout`` seconds. Returns how many."""
+        ``heartbeat_timeout`` seconds. The attempt counts (a trial may kill its worker).
+        Returns how many."""
         with self._session() as session:
             running = session.execute(
                 select(
@@ -251,7 +294,7 @@ class Store:
             if (row.host == host and not process_alive(row.pid))
             or (row.heartbeat or 0.0) < stale_before
         ]
-        return sum(self._requeue(row.id, row.worker) for row in abandoned)
+        return sum(self._requeue(row.id, row.worker, counted=True) for row in abandoned)
 
     def studies(self) -> list[tuple[int, StudySpec]]:
         """Every study with its id, oldest first."""

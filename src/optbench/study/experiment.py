@@ -58,6 +58,7 @@ class Experiment(BaseModel):
     sampler: str | None = None
     executor: str = "inline"
     workers: int = Field(default=2, ge=1)
+    max_attempts: int = Field(default=3, ge=1)
     threads: int | None = Field(default=None, ge=1)
     device: str = "cpu"
     ray_address: str | None = None
@@ -76,7 +77,7 @@ class Experiment(BaseModel):
 
     def executor_settings(self) -> ExecutorSettings:
         """How the executor spreads the trials."""
-        return ExecutorSettings(workers=self.workers, ray_address=self.ray_address)
+        return ExecutorSettings(self.workers, self.ray_address, self.max_attempts)
 
     def plans(self) -> list[StudyPlan]:
         """One study plan per (workload, protocol, optimizer), in that nesting order."""

@@ -19,7 +19,7 @@ import numpy as np
 from optbench import workloads
 from optbench.errors import check_int
 from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
-from optbench.study.trial import METRICS, EvalPoint, Trial, TrialResult
+from optbench.study.trial import METRICS, EvalPoint, Trial, TrialResult, check_device
 from optbench.tuning import protocols, samplers
 
 
@@ -45,6 +45,9 @@ class StudyPlan:
         check_int("seed", self.seed)
 
 
+MAX_THREADS = 4096  # torch intra-op threads of one trial
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """Where and how trials run; none of it changes what a trial computes on one machine."""
@@ -52,6 +55,10 @@ class RunOptions:
     device: str = "cpu"
     threads: int | None = None
     data_path: str | None = None
+
+    def __post_init__(self) -> None:
+        check_device(self.device)
+        check_int("threads", self.threads, 1, MAX_THREADS, optional=True)
 
 
 DEFAULT_OPTIONS = RunOptions()
@@ -68,8 +75,18 @@ def trial_seed(study_seed: int, index: int, replicate: int) -> int:
     return int(state) & 0x7FFFFFFF
 
 
-def prepare(store: Store, plan: StudyPlan) -> int:
-    """Create (or find) the study of ``plan`` and enqueue its missing trials; returns its id."""
+@dataclass(frozen=True)
+class PlannedStudy:
+    """A study as it will be stored: its definition and its trials, computed without the
+    store, so that every study of an experiment is checked before any is stored."""
+
+    spec: StudySpec
+    trials: tuple[QueuedTrial, ...]
+
+
+def plan_study(plan: StudyPlan) -> PlannedStudy:
+    """The study of ``plan``: its definition (keyed by everything that changes what a trial
+    computes) and points 0..N-1 of the protocol's sampler, each with S seeds."""
     workload = workloads.create(plan.workload)
     protocol = protocols.load_protocol(plan.protocol)
     space = protocol.space(plan.optimizer, workload.base_lr)
@@ -110,7 +127,6 @@ def prepare(store: Store, plan: StudyPlan) -> int:
             "seeds": plan.seeds,
         },
     )
-    study_id = store.study(spec)
     queued = []
     for index in range(trials):
         point = sampler(index)
@@ -126,8 +142,19 @@ def prepare(store: Store, plan: StudyPlan) -> int:
                     unit_point=list(point.unit),
                 )
             )
-    store.enqueue(study_id, queued)
+    return PlannedStudy(spec, tuple(queued))
+
+
+def store_study(store: Store, planned: PlannedStudy) -> int:
+    """Create (or find) the planned study in ``store`` and enqueue its missing trials; its id."""
+    study_id = store.study(planned.spec)
+    store.enqueue(study_id, planned.trials)
     return study_id
+
+
+def prepare(store: Store, plan: StudyPlan) -> int:
+    """Create (or find) the study of ``plan`` and enqueue its missing trials; returns its id."""
+    return store_study(store, plan_study(plan))
 
 
 def trial_of(claim: Claim, options: RunOptions) -> Trial:
@@ -164,5 +191,6 @@ def outcome_of(result: TrialResult) -> Outcome:
         optbench_version=result.optbench_version,
         torch_version=result.torch_version,
         device=result.device,
+        runtime={"threads": result.threads, "flush_denormal": result.flush_denormal},
         measurements=[row for point in result.curve for row in _measurements(point)],
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,33 @@ METRICS = (
     "test_error",
     "seconds",
 )
+
+
+DEVICE_FORM = re.compile(r"cpu|auto|mps|cuda(:[0-9]{1,4})?")
+
+
+def check_device(name: object, *, present: bool = False) -> str:
+    """``name`` if it is a device optbench knows (``cpu``, ``cuda``, ``cuda:N``, ``mps`` or
+    ``auto``) and, with ``present``, one this machine has; otherwise the error saying why."""
+    if not isinstance(name, str) or not DEVICE_FORM.fullmatch(name):
+        raise InvalidParameterError("device", name, "cpu, cuda, cuda:N, mps or auto")
+    if present and name.startswith("cuda"):
+        import torch
+
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(name.partition(":")[2] or 0)
+        if index >= count:
+            have = f"{count} CUDA device(s)" if count else "no CUDA device (no GPU or a CPU torch)"
+            raise InvalidParameterError("device", name, f"a device of this machine: it has {have}")
+    if present and name == "mps" and not _mps_available():
+        raise InvalidParameterError("device", name, "a device of this machine: it has no MPS")
+    return name
+
+
+def _mps_available() -> bool:
+    import torch
+
+    return torch.backends.mps.is_available()
 
 
 @dataclass(frozen=True)
@@ -59,8 +87,7 @@ class Trial:
         for name, value in self.hparams.items():
             if not is_number(value):
                 raise InvalidParameterError(f"hparams[{name!r}]", value, "a number")
-        if self.device != "auto" and not self.device.startswith(("cpu", "cuda", "mps")):
-            raise InvalidParameterError("device", self.device, "'cpu', 'cuda[:N]' or 'auto'")
+        check_device(self.device)
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.to_dict(), sort_keys=True, default=repr))

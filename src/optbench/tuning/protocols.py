@@ -1,9 +1,9 @@
 """Tuning protocols: a search space per optimizer, a sampler, a number of trials, a schedule.
 
-The presets (docs/method.md, section 6.1) ship as YAML files in ``optbench/tuning/presets`` (``lr-grid``, ``lr-only``,
-``lr-schedule``, ``full``); ``docs/protocols.md`` gives every range and why. A protocol file
-has one schedule for all optimizers and a ``spaces`` mapping from optimizer to its
-hyperparameters, in the form of :class:`~optbench.tuning.spaces.SearchSpace` YAML.
+The presets (docs/method.md, section 6.1) ship as YAML files in ``optbench/tuning/presets``
+(``lr-grid``, ``lr-only``, ``lr-schedule``, ``full``); ``docs/protocols.md`` gives every range
+and why. A protocol file has one schedule for all optimizers and a ``spaces`` mapping from
+optimizer to its hyperparameters, in the form of :class:`~optbench.tuning.spaces.SearchSpace` YAML.
 
 Learning-rate ranges are written for a workload whose base learning rate is the file's
 ``base_lr`` and are multiplied by ``base_lr / file base_lr`` for another workload; a protocol

@@ -16,8 +16,9 @@ concrete hyperparameters of a trial::
         end_factor: {scale: log, low: 0.0001, high: 0.1}
         decay_fraction: {scale: linear, low: 0.5, high: 1.0}
 
-Derived parametrizations (docs/method.md, section 4): ``lr_over_eps`` gives ``lr = lr_over_eps * eps`` (Adam,
-NAdam), ``lr_over_sqrt_eps`` gives ``lr = lr_over_sqrt_eps * sqrt(eps)`` (RMSProp).
+Derived parametrizations (docs/method.md, section 4): ``lr_over_eps`` gives
+``lr = lr_over_eps * eps`` (Adam, NAdam), ``lr_over_sqrt_eps`` gives
+``lr = lr_over_sqrt_eps * sqrt(eps)`` (RMSProp).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The registered workloads: the paper's (Choi et al. 2019, Section 4 and Appendix) and a ladder of cheaper ones.
+"""The registered workloads: the paper's (Choi et al. 2019, Section 4 and Appendix) and a
+ladder of cheaper ones.
 
 Only the simple CNN's architecture, batch, budget and target and the LSTM's architecture,
 batch and sequence length are the paper's; every other number is our choice (docs/workloads.md
