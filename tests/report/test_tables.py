@@ -287,6 +287,26 @@ def test_partial_report_is_marked_everywhere(make_store, tmp_path):
     assert {r["n_points"] for r in ranks} == {"5"}
 
 
+def test_the_newest_study_of_a_triple_is_compared_the_older_superseded(store_builder, tmp_path):
+    options = {"protocol_names": ("lr-only",), "optimizers": ("sgd", "adam")}
+    older = store_builder(tmp_path / "studies.db", trials=4, **options)
+    newer = store_builder(tmp_path / "studies.db", trials=6, version=1, **options)
+    report = build_report(newer, tmp_path / "report", n_boot=100, figures=False)
+    status = {(r["optimizer"], r["study_id"]): r["status"] for r in _csv(report, "studies")}
+    assert status == {
+        ("sgd", "1"): "superseded",
+        ("adam", "2"): "superseded",
+        ("sgd", "3"): "compared",
+        ("adam", "4"): "compared",
+    }
+    assert {(r["optimizer"], r["n_points"]) for r in _csv(report, "rankings")} == {
+        ("sgd", "6"),
+        ("adam", "6"),
+    }
+    older.engine.dispose()
+    newer.engine.dispose()
+
+
 def test_several_workloads_in_one_report(make_store, tmp_path):
     store = make_store(
         workloads=("fmnist_mlp", "cifar10_small"),
