@@ -2,11 +2,13 @@
 the HTML page state the same numbers.
 
 A table's rows are instances of one frozen dataclass whose fields are its columns, in order,
-and every builder fills a row by keyword, so each value is written beside its column's name.
-A dataclass rather than a dict checked against a column tuple: the columns are declared once,
-with their types; a missing, repeated or misspelt column raises ``TypeError`` where the row is
-made; and an empty table still has its header. Rows about one workload under one protocol
-extend :class:`GroupRow`, whose two columns come first.
+and every builder fills a row by keyword, so each value is written beside its column's name;
+:func:`write_csv` reads each cell from its row by the column's name. A dataclass rather than
+dicts checked against a column tuple: the columns are declared once, with their types, and
+Python checks every row (a missing or misspelt column raises ``TypeError`` where the row is
+made, a repeated one does not compile), and an empty table still has its header. Rows about
+one workload under one protocol extend :class:`GroupRow`, whose two columns come first. Each
+column is named twice, as a field and as a keyword: that is what makes the module long.
 
 Cells are written in full precision (Python's ``repr`` of a float, ``inf`` for +inf), a missing
 value as an empty cell, a dict as JSON with sorted keys and a bool as ``true``/``false``, so a
@@ -200,21 +202,23 @@ class BestTrialRow(GroupRow):
 
 
 def best_trials_table(results: dict[str, WorkloadResult]) -> Table:
-    rows = [
-        BestTrialRow(
-            workload=workload,
-            protocol=protocol,
-            optimizer=name,
-            point=int(group.group.studies[name].points[best.index]),
-            validation_error=best.reported["validation_error"],
-            test_error=best.reported["test_error"],
-            train_loss=best.reported["train_loss"],
-            hparams=group.group.studies[name].hparams[best.index],
-            schedule_params=group.group.studies[name].schedule_params[best.index],
-        )
-        for workload, protocol, group in group_items(results)
-        for name, best in group.best.items()
-    ]
+    rows = []
+    for workload, protocol, group in group_items(results):
+        for name, best in group.best.items():
+            study = group.group.studies[name]
+            rows.append(
+                BestTrialRow(
+                    workload=workload,
+                    protocol=protocol,
+                    optimizer=name,
+                    point=int(study.points[best.index]),
+                    validation_error=best.reported["validation_error"],
+                    test_error=best.reported["test_error"],
+                    train_loss=best.reported["train_loss"],
+                    hparams=study.hparams[best.index],
+                    schedule_params=study.schedule_params[best.index],
+                )
+            )
     return Table("best_trials", BestTrialRow, rows)
 
 
