@@ -96,10 +96,13 @@ def build_store(
     target: float | None = 0.1,
     budget: int = 1000,
     eval_every: int = 250,
+    version: int = 0,
 ) -> Store:
     """A store with one study per (workload, protocol, optimizer); the last ``pending`` points
-    of every study are left pending and the ``failed`` before them fail."""
+    of every study are left pending and the ``failed`` before them fail. A ``version`` above 0
+    adds newer studies of the same triples to an existing store (keys ending in ``/v<version>``)."""
     store = Store(str(path))
+    suffix = f"/v{version}" if version else ""
     for w, workload in enumerate(workloads):
         for protocol_name in protocol_names:
             protocol = protocols.load_protocol(protocol_name)
@@ -107,7 +110,7 @@ def build_store(
                 space = protocol.space(optimizer, base_lr=0.1)
                 settings = {"target": target, "base_lr": 0.1, "seeds": seeds, "trials": trials}
                 spec = StudySpec(
-                    key=f"{workload}/{protocol_name}/{optimizer}",
+                    key=f"{workload}/{protocol_name}/{optimizer}{suffix}",
                     name=f"{workload}-{optimizer}",
                     workload=workload,
                     optimizer=optimizer,

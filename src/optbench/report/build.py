@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from optbench.report import diagnostic_tables as more
-from optbench.report import tables as core
+from optbench.report import tables
 from optbench.report.data import StudyData, load_studies
 from optbench.report.figures import FigureFile, WorkloadFigures, draw_workload
 from optbench.report.groups import group_studies
@@ -39,22 +38,22 @@ class Report:
     partial: bool
 
 
-def all_tables(studies: list[StudyData], results: dict[str, WorkloadResult]) -> list[core.Table]:
+def all_tables(studies: list[StudyData], results: dict[str, WorkloadResult]) -> list[tables.Table]:
     """Every table of the report, in the order the page lists them."""
     return [
-        core.studies_table(studies, results),
-        core.rankings_table(results),
-        core.best_trials_table(results),
-        core.verdicts_table(results),
-        core.wins_table(results),
-        core.best_of_k_table(results),
-        core.steps_table(results),
-        more.protocol_changes_table(results),
-        more.overtakes_table(results),
-        more.boundary_table(results),
-        more.divergence_table(results),
-        more.seed_noise_table(results),
-        more.points_table(results),
+        tables.studies_table(studies, results),
+        tables.rankings_table(results),
+        tables.best_trials_table(results),
+        tables.verdicts_table(results),
+        tables.wins_table(results),
+        tables.best_of_k_table(results),
+        tables.steps_table(results),
+        tables.protocol_changes_table(results),
+        tables.overtakes_table(results),
+        tables.boundary_table(results),
+        tables.divergence_table(results),
+        tables.seed_noise_table(results),
+        tables.points_table(results),
     ]
 
 
@@ -68,8 +67,7 @@ def build_report(
     studies = load_studies(store)
     workloads = group_studies(studies)
     results = {name: workload_result(w, n_boot, seed) for name, w in workloads.items() if w.groups}
-    tables = all_tables(studies, results)
-    paths = {t.name: core.write_csv(t, out / "tables") for t in tables}
+    paths = {t.name: tables.write_csv(t, out / "tables") for t in all_tables(studies, results)}
     drawn = {
         name: draw_workload(r, out / "figures") if figures else WorkloadFigures()
         for name, r in results.items()

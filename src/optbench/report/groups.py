@@ -44,7 +44,6 @@ class Workload:
 
     name: str
     groups: dict[str, Group]
-    superseded: list[StudyData] = field(default_factory=list)
     waiting: list[StudyData] = field(default_factory=list)
 
     @property
@@ -66,13 +65,12 @@ def group_studies(studies: list[StudyData]) -> dict[str, Workload]:
     workloads = {}
     for name in sorted(set(found) | set(waiting)):
         protocols = found.get(name, {})
-        groups, superseded = {}, []
+        groups = {}
         for protocol in order_protocols(protocols):
-            chosen = {}
-            for optimizer in order_optimizers(protocols[protocol]):
-                candidates = sorted(protocols[protocol][optimizer], key=lambda s: s.id)
-                chosen[optimizer] = candidates[-1]
-                superseded.extend(candidates[:-1])
-            groups[protocol] = Group(name, protocol, chosen)
-        workloads[name] = Workload(name, groups, superseded, waiting.get(name, []))
+            newest = {
+                optimizer: max(protocols[protocol][optimizer], key=lambda s: s.id)
+                for optimizer in order_optimizers(protocols[protocol])
+            }
+            groups[protocol] = Group(name, protocol, newest)
+        workloads[name] = Workload(name, groups, waiting.get(name, []))
     return workloads

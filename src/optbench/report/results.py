@@ -53,7 +53,6 @@ class GroupResult:
     """Everything the report shows about one workload under one protocol."""
 
     group: Group
-    steps: dict[str, np.ndarray]
     criteria: dict[str, Criterion]
     best: dict[str, analysis.Selection]
     curves: dict[str, dict[str, analysis.BestOfKCurve]]
@@ -166,7 +165,6 @@ def group_result(group: Group, n_boot: int = 1000, seed: int = 0) -> GroupResult
                 pass
     return GroupResult(
         group=group,
-        steps=steps,
         criteria=criteria,
         best=best,
         curves=curves,
