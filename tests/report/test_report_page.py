@@ -134,5 +134,5 @@ def test_report_command_writes_the_report(report, tmp_path, capsys):
 
 def test_report_command_refuses_a_missing_database(tmp_path, capsys):
     assert main(["report", "--db", str(tmp_path / "nothing.db"), "--out", str(tmp_path)]) == 2
-    assert "--db" in capsys.readouterr().err
+    assert "database=" in capsys.readouterr().err
     assert not (tmp_path / "nothing.db").exists()

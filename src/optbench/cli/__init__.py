@@ -9,6 +9,7 @@ state.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -31,9 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command in ``argv``; bad input prints one line, no traceback, and exits 2."""
+    """Run the command in ``argv``. A user's error (a bad argument or file, missing or malformed
+    data, a database that cannot be used, a path that cannot be written) prints one line and
+    exits 2; a failure that is not the user's (workers that died or stopped) exits 1;
+    tracebacks are for bugs."""
     from optbench.data import DataFormatError, DataNotFoundError, DownloadError
     from optbench.errors import InvalidParameterError
+    from optbench.executors import ExecutorError
     from optbench.store import StoreError
 
     args = build_parser().parse_args(argv)
@@ -41,5 +46,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except (DataNotFoundError, DataFormatError, DownloadError, InvalidParameterError,
             StoreError) as error:  # fmt: skip
-        print(f"optbench: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error), 2)
+    except ExecutorError as error:
+        return _fail(str(error), 1)
+    except BrokenPipeError:  # stdout closed early (`optbench list ... | head`): say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:  # the disk: a path that is a file, full, read-only, not allowed
+        where = f"{error.filename}: " if error.filename else ""
+        return _fail(f"{where}{error.strerror or error}", 2)
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"optbench: error: {message}", file=sys.stderr)
+    return status

@@ -6,18 +6,21 @@ import argparse
 from pathlib import Path
 
 from optbench.cli.options import database_option
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, check_int
+
+MAX_RESAMPLES = 1_000_000  # bootstrap resamples: more would only cost memory and time
 
 
 def report(args: argparse.Namespace) -> int:
-    if "://" not in args.db and not Path(args.db).is_file():
-        raise InvalidParameterError("--db", args.db, "an existing study database or a URL")
-    if args.n_boot < 1:
-        raise InvalidParameterError("--n-boot", args.n_boot, "a positive number of resamples")
+    check_int("--n-boot", args.n_boot, 1, MAX_RESAMPLES)
+    check_int("--seed", args.seed)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InvalidParameterError("--out", args.out, "a directory (this is a file)")
     from optbench.report.build import build_report  # matplotlib: only when a report is drawn
     from optbench.store import Store
 
-    store = Store(args.db)
+    store = Store(args.db, read_only=True)
     try:
         written = build_report(
             store, args.out, n_boot=args.n_boot, seed=args.seed, figures=not args.no_figures

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from optbench import executors, workloads
 from optbench.cli.options import database_option
-from optbench.cli.terminal import StudyProgress, summary_table
+from optbench.cli.terminal import StudyProgress, console, render, summary_listing
 from optbench.errors import InvalidParameterError
 from optbench.executors import first_line
 from optbench.store import Store
@@ -76,17 +76,17 @@ def _check_here(spec: experiment.Experiment) -> None:
         check_data(spec.workloads, spec.data_path)
 
 
-def report_failures(store: Store, study_ids: list[int], console: Console) -> int:
+def report_failures(store: Store, study_ids: list[int], out: Console) -> int:
     """Print each distinct error of the failed trials once, with how many trials it failed;
     the exit status: 1 when any trial failed, else 0."""
     failed = store.failures(study_ids)
     if not failed:
         return 0
     errors = Counter(first_line(row.error) for row in failed)
-    console.print(f"{len(failed)} trials failed ({len(errors)} distinct errors):", markup=False)
+    out.print(f"{len(failed)} trials failed ({len(errors)} distinct errors):", markup=False)
     for error, count in errors.most_common():
-        console.print(f"  {count} x {error}", markup=False, soft_wrap=True)
-    console.print(
+        out.print(f"  {count} x {error}", markup=False, soft_wrap=True)
+    out.print(
         "They run again in the next run, up to --max-attempts in all; "
         "--retry-failed runs them again whatever their attempts.", markup=False
     )
@@ -102,24 +102,24 @@ def run(args: argparse.Namespace) -> int:
     study_ids = [store_study(store, study) for study in planned]
     if args.retry_failed:
         store.retry_failed(study_ids)
-    console = Console()
-    console.print(f"{len(study_ids)} studies in {store.shown}, executor {spec.executor}")
-    with StudyProgress(store, study_ids, console) as progress:
+    out = console()
+    out.print(f"{len(study_ids)} studies in {store.shown}, executor {spec.executor}", markup=False)
+    with StudyProgress(store, study_ids, out) as progress:
         try:
             executors.execute(
                 spec.executor, store, study_ids, options, settings, progress.update
             )
         except KeyboardInterrupt:
             progress.update()
-            console.print(
+            out.print(
                 "interrupted: finished trials are stored; run the same command again to continue"
             )
             return 130
         except executors.ExecutorError as error:
             progress.update()
-            console.print(f"optbench: error: {error}", markup=False, soft_wrap=True)
-    console.print(summary_table(store, study_ids))
-    return report_failures(store, study_ids, console)
+            out.print(f"optbench: error: {error}", markup=False, soft_wrap=True)
+    render([summary_listing(store, study_ids)], "table", out)
+    return report_failures(store, study_ids, out)
 
 
 def worker(args: argparse.Namespace) -> int:
@@ -144,7 +144,7 @@ def worker(args: argparse.Namespace) -> int:
         print(f"optbench: error: worker {stopped}", file=sys.stderr)
         return 1
     print(f"worker finished {finished} trials; none is left pending")
-    return report_failures(store, study_ids, Console())
+    return report_failures(store, study_ids, console())
 
 
 def register(commands: argparse._SubParsersAction) -> None:

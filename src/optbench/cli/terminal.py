@@ -1,10 +1,19 @@
-"""Everything the command line prints: tables of studies, workloads and optimizers, a live
-progress bar over running trials, and the summary at the end of a run."""
+"""Everything the command line prints: listings of studies, failed trials, workloads,
+optimizers and protocols, a live progress bar over running trials, and the summary of a run.
+
+A listing is records (a name beside each value) with a title; :func:`render` prints it as a
+table for a person, or as CSV or JSON for a script. A table printed where stdout is not a
+terminal keeps every value whole (no folding at 80 columns), so that ``grep`` finds it.
+"""
 
 from __future__ import annotations
 
+import csv
+import json
 import math
+import sys
 from collections import defaultdict
+from dataclasses import dataclass
 
 from rich.console import Console
 from rich.progress import (
@@ -19,73 +28,159 @@ from rich.table import Table
 
 from optbench import optimizers, workloads
 from optbench.analysis import select_best
+from optbench.executors import first_line
 from optbench.report.data import load_study
-from optbench.store import FINISHED_STATES, Store, TrialState
+from optbench.store import FINISHED_STATES, WAITING_STATES, Store, TrialState
+from optbench.tuning import protocols
 
+FORMATS = ("table", "csv", "json")
 STATES = [state.value for state in TrialState]
+FINISHED = [state.value for state in FINISHED_STATES]
+WAITING = [state.value for state in WAITING_STATES]
+WIDE = 1_000_000  # console width where stdout is not a terminal: nothing folds
 
 
-def status_table(store: Store) -> Table:
-    """Every study of the store with its trials counted by state."""
-    table = Table(title=f"studies in {store.database}")
-    table.add_column("id", justify="right")
-    table.add_column("study", overflow="fold")
-    for state in STATES:
-        table.add_column(state, justify="right")
-    counts = store.state_counts()
-    for study_id, spec in store.studies():
-        count = counts.get(study_id, {})
-        table.add_row(str(study_id), spec.name, *(str(count.get(s, 0)) for s in STATES))
+def console() -> Console:
+    """A console for stdout: the terminal's width, or unlimited when piped."""
+    return Console() if sys.stdout.isatty() else Console(width=WIDE)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Rows of one kind: ``records`` share the keys of ``columns``, in that order."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    records: list[dict[str, object]]
+
+    def __post_init__(self) -> None:
+        for record in self.records:
+            if tuple(record) != self.columns:
+                raise ValueError(f"{self.name}: a record has {tuple(record)}, not {self.columns}")
+
+
+def render(listings: list[Listing], output_format: str, out: Console) -> None:
+    """Print ``listings``: tables, CSV (the first listing only: one header per output) or
+    one JSON object with a list per listing."""
+    if output_format == "json":
+        data = {listing.name: listing.records for listing in listings}
+        print(json.dumps(data, indent=2, default=str))
+    elif output_format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(listings[0].columns)
+        writer.writerows([record[c] for c in listings[0].columns] for record in listings[0].records)
+    else:
+        for listing in listings:
+            if listing.records or listing is listings[0]:
+                out.print(_table(listing))
+
+
+def _table(listing: Listing) -> Table:
+    table = Table(title=listing.title)
+    for column in listing.columns:
+        numeric = all(isinstance(r[column], (int, float)) for r in listing.records)
+        table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+    for record in listing.records:
+        table.add_row(*("-" if v is None else str(v) for v in record.values()))
     return table
 
 
-def workload_table() -> Table:
-    table = Table(title="workloads")
-    for column in ("name", "batch", "budget", "eval every", "target", "base lr", "about"):
-        table.add_column(column)
+def status_listings(store: Store) -> list[Listing]:
+    """Every study with its trials counted by state, and every failed trial with the first
+    line of its error."""
+    counts = store.state_counts()
+    studies = store.studies()
+    names = dict(studies)
+    study_records = [
+        {
+            "id": study_id,
+            "study": spec.name,
+            **{s: counts.get(study_id, {}).get(s, 0) for s in STATES},
+        }
+        for study_id, spec in studies
+    ]
+    failed_records = [
+        {
+            "study_id": row.study_id,
+            "study": names[row.study_id].name,
+            "index": row.index,
+            "replicate": row.replicate,
+            "attempts": row.attempts,
+            "error": first_line(row.error),
+        }
+        for row in store.failures()
+    ]
+    return [
+        Listing("studies", f"studies in {store.shown}", ("id", "study", *STATES), study_records),
+        Listing(
+            "failed_trials",
+            "failed trials (run again up to --max-attempts; --retry-failed for all)",
+            ("study_id", "study", "index", "replicate", "attempts", "error"),
+            failed_records,
+        ),
+    ]
+
+
+def workload_listing() -> Listing:
+    records = []
     for name in workloads.available():
         spec = workloads.create(name)
-        target = "-" if spec.target is None else f"{spec.target:.1%}"
-        table.add_row(
-            name,
-            str(spec.batch_size),
-            str(spec.budget),
-            str(spec.eval_every),
-            target,
-            f"{spec.base_lr:g}",
-            spec.description,
+        records.append(
+            {
+                "name": name,
+                "batch": spec.batch_size,
+                "budget": spec.budget,
+                "eval_every": spec.eval_every,
+                "target": spec.target,
+                "base_lr": spec.base_lr,
+                "about": spec.description,
+            }
         )
-    return table
+    columns = ("name", "batch", "budget", "eval_every", "target", "base_lr", "about")
+    return Listing("workloads", "workloads", columns, records)
 
 
-def optimizer_table() -> Table:
-    table = Table(title="optimizers")
-    table.add_column("name")
-    table.add_column("class")
-    table.add_column("hyperparameters (default)")
+def _default(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def optimizer_listing() -> Listing:
+    records = []
     for name in optimizers.available():
         entry = optimizers.get(name)
         hparams = ", ".join(
-            key
-            if default is None
-            else f"{key}={default:g}"
-            if isinstance(default, float)
-            else f"{key}={default}"
+            key if default is None else f"{key}={_default(default)}"
             for key, default in entry.hyperparameters.items()
         )
-        table.add_row(name, entry.optimizer_class.__name__, hparams)
-    return table
+        records.append(
+            {"name": name, "class": entry.optimizer_class.__name__, "hyperparameters": hparams}
+        )
+    return Listing("optimizers", "optimizers", ("name", "class", "hyperparameters"), records)
 
 
-
-FINISHED = [state.value for state in FINISHED_STATES]
+def protocol_listing() -> Listing:
+    records = []
+    for name in protocols.list_protocols():
+        protocol = protocols.load_protocol(name)
+        records.append(
+            {
+                "name": protocol.name,
+                "sampler": protocol.sampler,
+                "trials": protocol.trials,
+                "optimizers": ", ".join(protocol.spaces),
+                "about": protocol.description,
+            }
+        )
+    columns = ("name", "sampler", "trials", "optimizers", "about")
+    return Listing("protocols", "protocols", columns, records)
 
 
 class StudyProgress:
     """A progress bar over the trials of ``study_ids``: finished / total, diverged and failed
     counts, elapsed time and ETA. ``update()`` re-reads the counts from the store."""
 
-    def __init__(self, store: Store, study_ids: list[int], console: Console) -> None:
+    def __init__(self, store: Store, study_ids: list[int], out: Console) -> None:
         self.store, self.study_ids = store, study_ids
         self.progress = Progress(
             TextColumn("trials"),
@@ -95,7 +190,7 @@ class StudyProgress:
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            console=console,
+            console=out,
         )
         self.task = self.progress.add_task("trials", total=None, diverged=0, failed=0)
 
@@ -122,24 +217,11 @@ class StudyProgress:
         self.progress.stop()
 
 
-def summary_table(store: Store, study_ids: list[int]) -> Table:
+def summary_listing(store: Store, study_ids: list[int]) -> Listing:
     """One row per study: trials by state, and the best trial by final validation error."""
-    table = Table(title="studies")
-    for column in (
-        "study",
-        "done",
-        "diverged",
-        "failed",
-        "left",
-        "best val. error",
-        "its test error",
-    ):
-        if column == "study":
-            table.add_column(column, overflow="fold")
-        else:
-            table.add_column(column, justify="right")
     specs = dict(store.studies())
     counts = store.state_counts(study_ids)
+    records = []
     for study_id in study_ids:
         count = counts.get(study_id, {})
         study = load_study(store, study_id, specs[study_id], dict(count))
@@ -147,12 +229,14 @@ def summary_table(store: Store, study_ids: list[int]) -> Table:
         if study.points.size:
             selection = select_best(study.final, diverged=study.diverged)
             best = (selection.reported["validation_error"], selection.reported["test_error"])
-        left = count.get("pending", 0) + count.get("running", 0)
-        table.add_row(
-            specs[study_id].name,
-            *(str(count.get(s, 0)) for s in FINISHED),
-            str(left),
-            f"{best[0]:.2%}",
-            f"{best[1]:.2%}",
+        records.append(
+            {
+                "study": specs[study_id].name,
+                **{s: count.get(s, 0) for s in FINISHED},
+                "left": sum(count.get(s, 0) for s in WAITING),
+                "best_val_error": f"{best[0]:.2%}",
+                "its_test_error": f"{best[1]:.2%}",
+            }
         )
-    return table
+    columns = ("study", *FINISHED, "left", "best_val_error", "its_test_error")
+    return Listing("summary", "studies", columns, records)

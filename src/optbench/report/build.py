@@ -72,7 +72,7 @@ def build_report(
         name: draw_workload(r, out / "figures") if figures else WorkloadFigures()
         for name, r in results.items()
     }
-    source = store.database
+    source = store.shown  # the password of a database URL never reaches a shared file
     summary = out / "summary.md"
     summary.write_text(summary_markdown(source, studies, workloads, results, drawn))
     index = out / "index.html"

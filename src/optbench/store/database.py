@@ -44,8 +44,8 @@ def _parse(database: str) -> URL:
         return make_url(database_url(database))
     except ArgumentError:
         raise StoreError(
-            "--db is not a database: expected a SQLite file path such as 'optbench.db' or a "
-            "URL such as 'postgresql+psycopg://user:password@host/dbname'"
+            f"database={shown_database(database)!r} is invalid: expected a SQLite file path such "
+            "as 'optbench.db' or a URL such as 'postgresql+psycopg://user:password@host/dbname'"
         ) from None
 
 
@@ -78,7 +78,9 @@ def _sqlite_reader(path: Path, shown: str) -> Engine:
     """An engine that opens the SQLite file read-only: ``mode=ro``, or ``immutable=1`` where a
     read-only connection cannot be made (a WAL file in a folder the user may not write)."""
     if not path.is_file():
-        raise StoreError(f"no study database at {shown}: the file does not exist")
+        raise StoreError(
+            f"database={shown!r} is invalid: expected an existing study database (no such file)"
+        )
 
     def connect(immutable: bool) -> sqlite3.Connection:
         flag = "immutable=1" if immutable else "mode=ro"
@@ -112,12 +114,17 @@ def open_engine(database: str = DEFAULT_DATABASE, *, read_only: bool = False) ->
                 _postgres_reader(url)
             )
             _check_optbench_database(engine, shown)
+        elif sqlite:
+            path = Path(url.database or "")
+            if path.is_file() and path.stat().st_size > 0:  # look before WAL mode changes it
+                reader = _sqlite_reader(path, shown)
+                _check_optbench_database(reader, shown)
+                reader.dispose()
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+            _configure_sqlite(engine)
+            Base.metadata.create_all(engine)
         else:
-            if sqlite:
-                engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
-                _configure_sqlite(engine)
-            else:
-                engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True)
             if not _is_empty(engine):
                 _check_optbench_database(engine, shown)
             Base.metadata.create_all(engine)
@@ -138,8 +145,8 @@ def _check_optbench_database(engine: Engine, shown: str) -> None:
     """Refuse a database that holds tables but no optbench schema, without touching it."""
     if Meta.__tablename__ not in inspect(engine).get_table_names():
         raise StoreError(
-            f"{shown} is not an optbench study database (it has no {Meta.__tablename__} "
-            "table); give a new file or an existing optbench database"
+            f"database={shown!r} is invalid: expected an optbench study database (this one has "
+            f"tables but no {Meta.__tablename__}); it was left untouched"
         )
 
 
