@@ -17,7 +17,8 @@ import pytest
 
 from optbench.data import DataNotFoundError, locate
 
-ROLE = DATABASE = PASSWORD = "optbench_test"
+ROLE = DATABASE = "optbench_test"
+PASSWORD = "pw-Kq7-not-in-any-output"  # distinct, so that a leak is found by grep
 
 
 def _as_postgres(port: str, sql: str) -> str:
@@ -38,7 +39,8 @@ def _local_postgres() -> str:
             raise RuntimeError(f"cluster {version}/{name} is down and only root can start it")
         subprocess.run(["pg_ctlcluster", version, name, "start"], check=True)
     if not _as_postgres(port, f"SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}'"):
-        _as_postgres(port, f"CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'")
+        _as_postgres(port, f"CREATE ROLE {ROLE} LOGIN")
+    _as_postgres(port, f"ALTER ROLE {ROLE} PASSWORD '{PASSWORD}'")
     if not _as_postgres(port, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"):
         _as_postgres(port, f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
     return f"postgresql+psycopg://{ROLE}:{PASSWORD}@127.0.0.1:{port}/{DATABASE}"

@@ -29,11 +29,8 @@ LISTINGS = {
 
 
 def status(args: argparse.Namespace) -> int:
-    store = Store(args.db, read_only=True)
-    try:
+    with Store(args.db, read_only=True) as store:
         render(status_listings(store), args.format, console())
-    finally:
-        store.engine.dispose()
     return 0
 
 
@@ -43,12 +40,9 @@ def list_things(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    store = Store(args.db, read_only=True)
-    try:
+    with Store(args.db, read_only=True) as store:
         for path in export_csv(store, args.out):
             print(path)
-    finally:
-        store.engine.dispose()
     return 0
 
 

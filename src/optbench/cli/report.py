@@ -20,13 +20,10 @@ def report(args: argparse.Namespace) -> int:
     from optbench.report.build import build_report  # matplotlib: only when a report is drawn
     from optbench.store import Store
 
-    store = Store(args.db, read_only=True)
-    try:
+    with Store(args.db, read_only=True) as store:
         written = build_report(
             store, args.out, n_boot=args.n_boot, seed=args.seed, figures=not args.no_figures
         )
-    finally:
-        store.engine.dispose()
     state = " (partial: trials still pending or running)" if written.partial else ""
     print(f"report{state}: {written.index}")
     print(

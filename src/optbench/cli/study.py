@@ -20,7 +20,7 @@ from optbench.errors import InvalidParameterError
 from optbench.executors import first_line
 from optbench.store import Store
 from optbench.study import experiment
-from optbench.study.plan import RunOptions, plan_study, store_study
+from optbench.study.plan import PlannedStudy, RunOptions, plan_study, store_study
 from optbench.study.trial import check_device
 from optbench.tuning import samplers
 
@@ -98,9 +98,20 @@ def run(args: argparse.Namespace) -> int:
     options, settings = spec.run_options(), spec.executor_settings()
     planned = [plan_study(plan) for plan in spec.plans()]
     _check_here(spec)
-    store = Store(args.db)
+    with Store(args.db) as store:
+        return _run(store, spec, planned, options, settings, args.retry_failed)
+
+
+def _run(
+    store: Store,
+    spec: experiment.Experiment,
+    planned: list[PlannedStudy],
+    options: RunOptions,
+    settings: executors.ExecutorSettings,
+    retry_failed: bool,
+) -> int:
     study_ids = [store_study(store, study) for study in planned]
-    if args.retry_failed:
+    if retry_failed:
         store.retry_failed(study_ids)
     out = console()
     out.print(f"{len(study_ids)} studies in {store.shown}, executor {spec.executor}", markup=False)
@@ -127,24 +138,25 @@ def worker(args: argparse.Namespace) -> int:
     given = {} if args.max_attempts is None else {"max_attempts": args.max_attempts}
     settings = executors.ExecutorSettings(**given)
     check_device(args.device, present=True)
-    store = Store(args.db)
-    studies = dict(store.studies())
+    with Store(args.db, read_only=True) as store:  # a worker needs studies: it creates none
+        studies = dict(store.studies())
     study_ids = args.study or list(studies)
     for study_id in study_ids:
         if study_id not in studies:
             raise InvalidParameterError("--study", study_id, f"a study id of {store.shown}")
     check_data([studies[study_id].workload for study_id in study_ids], args.data_path)
-    store.retry_failed(study_ids, None if args.retry_failed else settings.max_attempts)
-    try:
-        finished = executors.run_inline(store, study_ids, options)
-    except KeyboardInterrupt:
-        print("interrupted: the running trial went back to the queue")
-        return 130
-    except executors.WorkerStopped as stopped:
-        print(f"optbench: error: worker {stopped}", file=sys.stderr)
-        return 1
-    print(f"worker finished {finished} trials; none is left pending")
-    return report_failures(store, study_ids, console())
+    with Store(args.db) as store:
+        store.retry_failed(study_ids, None if args.retry_failed else settings.max_attempts)
+        try:
+            finished = executors.run_inline(store, study_ids, options)
+        except KeyboardInterrupt:
+            print("interrupted: the running trial went back to the queue")
+            return 130
+        except executors.WorkerStopped as stopped:
+            print(f"optbench: error: worker {stopped}", file=sys.stderr)
+            return 1
+        print(f"worker finished {finished} trials; none is left pending")
+        return report_failures(store, study_ids, console())
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -19,10 +19,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from optbench.store.schema import SCHEMA_VERSION, Base, Meta
 
@@ -122,12 +121,10 @@ def open_engine(database: str = DEFAULT_DATABASE, *, read_only: bool = False) ->
                 reader.dispose()
             engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
             _configure_sqlite(engine)
-            Base.metadata.create_all(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True)
             if not _is_empty(engine):
                 _check_optbench_database(engine, shown)
-            Base.metadata.create_all(engine)
         _check_schema_version(engine, shown, create=not read_only)
     except (OperationalError, DatabaseError) as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
@@ -151,12 +148,16 @@ def _check_optbench_database(engine: Engine, shown: str) -> None:
 
 
 def _check_schema_version(engine: Engine, shown: str, create: bool) -> None:
-    with Session(engine) as session, session.begin():
-        row = session.scalar(select(Meta).where(Meta.key == "schema_version"))
-        if row is None and create:
-            session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif row is None or row.value != str(SCHEMA_VERSION):
-            found = "no schema version" if row is None else f"schema version {row.value}"
+    """Check the schema version; with ``create``, first create the missing tables and the
+    version in one transaction, so that a reader never sees tables without a version."""
+    with engine.begin() as connection:
+        if create:
+            Base.metadata.create_all(connection)
+        version = connection.scalar(select(Meta.value).where(Meta.key == "schema_version"))
+        if version is None and create:
+            connection.execute(insert(Meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif version != str(SCHEMA_VERSION):
+            found = "no schema version" if version is None else f"schema version {version}"
             raise StoreError(
                 f"the study database {shown} has {found}; this optbench reads version "
                 f"{SCHEMA_VERSION}: use the optbench version that wrote it"

@@ -118,6 +118,16 @@ class Store:
         self.read_only = read_only
         self.engine = open_engine(database, read_only=read_only)
 
+    def close(self) -> None:
+        """Close every connection (SQLite then folds its write-ahead log into the file)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
