@@ -24,7 +24,8 @@ DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 def _quadratic_grads(params, step):
     for i, p in enumerate(params):
-        p.grad = (i + 1.0) * p.detach() + 0.1 * torch.cos(torch.arange(p.numel()) + step).view_as(p)
+        wave = torch.cos(torch.arange(p.numel(), device=p.device, dtype=p.dtype) + step)
+        p.grad = (i + 1.0) * p.detach() + 0.1 * wave.view_as(p)
 
 
 def test_available_lists_the_six_in_table_order():
