@@ -99,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
     planned = [plan_study(plan) for plan in spec.plans()]
     _check_here(spec)
     with Store(args.db) as store:
+        if args.enqueue_only:
+            study_ids = [store_study(store, study) for study in planned]
+            render([summary_listing(store, study_ids)], "table", console())
+            return 0
         return _run(store, spec, planned, options, settings, args.retry_failed)
 
 
@@ -175,6 +179,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     run_parser.add_argument("--ray-address", dest="ray_address", help="join this Ray cluster")
     run_parser.add_argument("--data-path", dest="data_path", help="where the datasets are")
     _add_retry_flags(run_parser)
+    run_parser.add_argument(
+        "--enqueue-only",
+        dest="enqueue_only",
+        action="store_true",
+        help="create the studies and their pending trials, train none (for optbench worker)",
+    )
     run_parser.set_defaults(handler=run)
 
     worker_parser = commands.add_parser(

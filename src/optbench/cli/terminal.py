@@ -217,6 +217,10 @@ class StudyProgress:
         self.progress.stop()
 
 
+def _percent(value: float) -> str | None:
+    return f"{value:.2%}" if math.isfinite(value) else ("inf" if value > 0 else None)
+
+
 def summary_listing(store: Store, study_ids: list[int]) -> Listing:
     """One row per study: trials by state, and the best trial by final validation error."""
     specs = dict(store.studies())
@@ -225,17 +229,18 @@ def summary_listing(store: Store, study_ids: list[int]) -> Listing:
     for study_id in study_ids:
         count = counts.get(study_id, {})
         study = load_study(store, study_id, specs[study_id], dict(count))
-        best = (math.nan, math.nan)
+        best: tuple[str | None, str | None] = (None, None)  # no finished trial yet
         if study.points.size:
             selection = select_best(study.final, diverged=study.diverged)
-            best = (selection.reported["validation_error"], selection.reported["test_error"])
+            reported = selection.reported
+            best = (_percent(reported["validation_error"]), _percent(reported["test_error"]))
         records.append(
             {
                 "study": specs[study_id].name,
                 **{s: count.get(s, 0) for s in FINISHED},
                 "left": sum(count.get(s, 0) for s in WAITING),
-                "best_val_error": f"{best[0]:.2%}",
-                "its_test_error": f"{best[1]:.2%}",
+                "best_val_error": best[0],
+                "its_test_error": best[1],
             }
         )
     columns = ("study", *FINISHED, "left", "best_val_error", "its_test_error")
