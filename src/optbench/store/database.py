@@ -112,19 +112,18 @@ def open_engine(database: str = DEFAULT_DATABASE, *, read_only: bool = False) ->
             engine = _sqlite_reader(Path(url.database or ""), shown) if sqlite else (
                 _postgres_reader(url)
             )
-            _check_optbench_database(engine, shown)
+            _check_optbench_database(engine, shown, empty_ok=False)
         elif sqlite:
             path = Path(url.database or "")
             if path.is_file() and path.stat().st_size > 0:  # look before WAL mode changes it
                 reader = _sqlite_reader(path, shown)
-                _check_optbench_database(reader, shown)
+                _check_optbench_database(reader, shown, empty_ok=True)
                 reader.dispose()
             engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
             _configure_sqlite(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-            if not _is_empty(engine):
-                _check_optbench_database(engine, shown)
+            _check_optbench_database(engine, shown, empty_ok=True)
         _check_schema_version(engine, shown, create=not read_only)
     except (OperationalError, DatabaseError) as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
@@ -134,17 +133,17 @@ def open_engine(database: str = DEFAULT_DATABASE, *, read_only: bool = False) ->
     return engine
 
 
-def _is_empty(engine: Engine) -> bool:
-    return not inspect(engine).get_table_names()
-
-
-def _check_optbench_database(engine: Engine, shown: str) -> None:
-    """Refuse a database that holds tables but no optbench schema, without touching it."""
-    if Meta.__tablename__ not in inspect(engine).get_table_names():
-        raise StoreError(
-            f"database={shown!r} is invalid: expected an optbench study database (this one has "
-            f"tables but no {Meta.__tablename__}); it was left untouched"
-        )
+def _check_optbench_database(engine: Engine, shown: str, *, empty_ok: bool) -> None:
+    """Refuse, without touching it, a database that holds other tables and no optbench schema,
+    and (unless ``empty_ok``) one with no tables at all."""
+    tables = inspect(engine).get_table_names()
+    if Meta.__tablename__ in tables or (empty_ok and not tables):
+        return
+    found = "no tables" if not tables else f"tables but no {Meta.__tablename__}"
+    raise StoreError(
+        f"database={shown!r} is invalid: expected an optbench study database (this one has "
+        f"{found}); it was left untouched"
+    )
 
 
 def _check_schema_version(engine: Engine, shown: str, create: bool) -> None:
