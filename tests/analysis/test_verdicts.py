@@ -19,8 +19,10 @@ Pair = namedtuple("Pair", "special general")
         ((0.20, 0.18, 0.22), (0.21, 0.19, 0.23), "tie"),  # slightly worse, overlapping
         ((0.20, 0.18, 0.22), (0.23, 0.22, 0.24), "tie"),  # touching edge is not beyond
         ((0.20, 0.18, 0.22), (0.25, 0.23, 0.27), "violated"),  # worse beyond the bands
-        ((np.inf,) * 3, (np.inf,) * 3, "consistent"),
+        ((np.inf,) * 3, (np.inf,) * 3, "no evidence"),  # neither ever got there
         ((0.20, 0.18, 0.22), (np.inf,) * 3, "violated"),
+        ((np.inf,) * 3, (0.20, 0.18, 0.22), "consistent"),
+        ((1500, 1000, np.inf), (np.inf,) * 3, "tie"),  # special sometimes, general never
     ],
 )
 def test_verdict_from_bands(special, general, expected):

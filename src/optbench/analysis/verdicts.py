@@ -10,7 +10,10 @@ better), a pair's verdict is
 - ``consistent`` when g_lo <= s_lo and g_hi <= s_hi: the general band sits at or below the
   special band edge by edge (identical bands included);
 - ``tie``        otherwise: the bands overlap and the general band reaches above the special
-  band at one edge, so the data neither confirm nor refute the inclusion.
+  band at one edge, so the data neither confirm nor refute the inclusion;
+- ``no evidence`` when both bands are +inf from edge to edge: neither optimizer ever got
+  there (steps to a target that no trial reached, or every trial diverged), which says
+  nothing about the inclusion, although the identical bands would read as consistent.
 
 A protocol comparison ranks the optimizers the two protocols share, within that shared set,
 and names each rank change ("adam: 1st → 4th").
@@ -18,6 +21,7 @@ and names each rank change ("adam: 1st → 4th").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -26,7 +30,7 @@ from optbench.analysis.curves import Band
 from optbench.analysis.rankings import Ranking, beat_probability
 from optbench.errors import InvalidParameterError
 
-VERDICTS: tuple[str, ...] = ("consistent", "tie", "violated")
+VERDICTS: tuple[str, ...] = ("consistent", "tie", "no evidence", "violated")
 
 
 class InclusionPair(Protocol):
@@ -38,6 +42,8 @@ class InclusionPair(Protocol):
 
 def verdict(special: Band, general: Band) -> str:
     """The verdict on ``special ⊆ general`` from the two bands (module docstring)."""
+    if math.isinf(special.lower) and math.isinf(general.lower):
+        return "no evidence"
     if general.lower > special.upper:
         return "violated"
     if general.lower <= special.lower and general.upper <= special.upper:

@@ -34,6 +34,7 @@ figure { margin: 1em 0 2em; } figure img { max-width: 100%; height: auto; border
 figcaption { font-size: 13px; color: #555; max-width: 70em; }
 .partial { background: #fff4ce; border: 1px solid #e0b000; padding: .6em 1em; font-weight: 600; }
 .consistent { color: #1a7f37; } .tie { color: #8a6d00; } .violated { color: #c00000; }
+.no-evidence { color: #6e7781; }
 td.violated { background: #fde8e8; font-weight: 600; }
 .warning { color: #c00000; } pre { background: #f7f7f7; padding: .6em; overflow-x: auto; }
 ul.verdicts li { margin: .2em 0; } nav a { margin-right: 1em; } .scroll { overflow-x: auto; }
@@ -42,7 +43,9 @@ ul.verdicts li { margin: .2em 0; } nav a { margin-right: 1em; } .scroll { overfl
 
 def _cell(cell: str, classes: set[str]) -> str:
     return (
-        f"<td class='{cell}'>{escape(cell)}</td>" if cell in classes else f"<td>{escape(cell)}</td>"
+        f"<td class='{cell.replace(' ', '-')}'>{escape(cell)}</td>"
+        if cell in classes
+        else f"<td>{escape(cell)}</td>"
     )
 
 

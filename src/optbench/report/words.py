@@ -41,6 +41,12 @@ def verdict_sentence(v: InclusionVerdict, label: str) -> str:
             f"{v.special} ⊆ {v.general}: consistent. {v.general} is at least as good as "
             f"{v.special} in {label}, as the inclusion predicts ({p})."
         )
+    if v.verdict == "no evidence":
+        return (
+            f"{v.special} ⊆ {v.general}: no evidence. Neither {v.general} nor {v.special} got "
+            f"there in any resample ({label} is +inf for both), so the data say nothing about "
+            "the inclusion."
+        )
     if v.verdict == "tie":
         return (
             f"{v.special} ⊆ {v.general}: tie. The bands of {v.general} and {v.special} overlap "
