@@ -8,7 +8,7 @@ from optbench.store import Store
 from optbench.study.plan import StudyPlan, prepare
 
 BUDGET, EVAL_EVERY = 20, 10
-ROWS_PER_TRIAL = (BUDGET // EVAL_EVERY) * 6  # evaluations x metrics
+ROWS_PER_TRIAL = (BUDGET // EVAL_EVERY) * 4 + 2  # 4 metrics an evaluation, test at the end
 
 
 def _small_plan(optimizer: str = "adam", trials: int = 4, **overrides) -> StudyPlan:

@@ -18,7 +18,7 @@ RUN = [
     "--optimizers", "adam", "--protocol", "lr-only", "--trials", "4", "--budget", "300",
     "--eval-every", "150", "--threads", "1",
 ]  # fmt: skip
-ROWS_PER_TRIAL = 2 * 6
+ROWS_PER_TRIAL = 2 * 4 + 2  # two evaluations; the test split after the last only
 
 
 def _start(database: str, *flags: str) -> subprocess.Popen:

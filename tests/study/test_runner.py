@@ -148,9 +148,14 @@ def test_result_pickles_and_lists_its_measurements(quadratic):
     result = run_trial(Trial(quadratic.name, "sgd", {"lr": 0.1}))
     assert pickle.loads(pickle.dumps(result)) == result
     rows = result.measurements()
-    assert len(rows) == 3 * 6
+    assert len(rows) == 3 * 4 + 2  # the test split after the last step only
     assert rows[0] == (4, "train_loss", result.curve[0].train_loss)
     assert (10, "validation_error", result.curve[-1].validation_error) in rows
+    assert [(s, m) for s, m, _ in rows if m.startswith("test")] == [
+        (10, "test_loss"),
+        (10, "test_error"),
+    ]
+    assert result.curve[0].test_error is None and result.curve[-1].test_error is not None
 
 
 def test_missing_data_reaches_the_caller_with_the_fetch_command(tmp_path, monkeypatch):

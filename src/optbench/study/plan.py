@@ -19,7 +19,7 @@ import numpy as np
 from optbench import workloads
 from optbench.errors import check_int
 from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
-from optbench.study.trial import METRICS, EvalPoint, Trial, TrialResult, check_device
+from optbench.study.trial import Trial, TrialResult, check_device
 from optbench.tuning import protocols, samplers
 
 
@@ -175,8 +175,6 @@ def trial_of(claim: Claim, options: RunOptions) -> Trial:
     )
 
 
-def _measurements(point: EvalPoint) -> list[tuple[int, str, float]]:
-    return [(point.step, metric, float(getattr(point, metric))) for metric in METRICS]
 
 
 def outcome_of(result: TrialResult) -> Outcome:
@@ -192,5 +190,5 @@ def outcome_of(result: TrialResult) -> Outcome:
         torch_version=result.torch_version,
         device=result.device,
         runtime={"threads": result.threads, "flush_denormal": result.flush_denormal},
-        measurements=[row for point in result.curve for row in _measurements(point)],
+        measurements=[(step, name, float(value)) for step, name, value in result.measurements()],
     )

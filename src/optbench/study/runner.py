@@ -79,9 +79,13 @@ def trial_seeds(seed: int) -> tuple[int, int]:
     return int(init), int(data)
 
 
-def _evaluate(problem, model: torch.nn.Module, step: int, train_loss: float) -> EvalPoint:
+def _evaluate(
+    problem, model: torch.nn.Module, step: int, train_loss: float, final: bool
+) -> EvalPoint:
+    """The validation split at every evaluation; the test split only at the last one, the
+    only place a result is read from it (a test error is always a final test error)."""
     val_loss, val_error = problem.evaluate(model, "validation")
-    test_loss, test_error = problem.evaluate(model, "test")
+    test_loss, test_error = problem.evaluate(model, "test") if final else (None, None)
     return EvalPoint(step, train_loss, val_loss, val_error, test_loss, test_error, 0.0)
 
 
@@ -144,10 +148,10 @@ def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
             loss.backward()
             optimizer.step()
 
-            # -- evaluation: validation and test, timed apart from training
+            # -- evaluation: validation (test after the last step), timed apart from training
             if evaluate_now:
                 tick = time.perf_counter()
-                point = _evaluate(problem, model, done, loss_sum / loss_count)
+                point = _evaluate(problem, model, done, loss_sum / loss_count, done == budget)
                 curve.append(dataclasses.replace(point, seconds=tick - loop_start - eval_seconds))
                 eval_seconds += time.perf_counter() - tick
                 loss_sum, loss_count = 0.0, 0

@@ -105,14 +105,16 @@ class Trial:
 @dataclass(frozen=True)
 class EvalPoint:
     """Measurements after ``step`` optimizer steps. ``train_loss`` is the mean training loss
-    of the steps since the previous point; ``seconds`` the training time so far."""
+    of the steps since the previous point; ``seconds`` the training time so far. The test
+    split is evaluated after the last step only: ``test_loss`` and ``test_error`` are None at
+    the other points."""
 
     step: int
     train_loss: float
     validation_loss: float
     validation_error: float
-    test_loss: float
-    test_error: float
+    test_loss: float | None
+    test_error: float | None
     seconds: float
 
 
@@ -158,8 +160,14 @@ class TrialResult:
         return math.inf if self.diverged or not self.curve else self.curve[-1].test_error
 
     def measurements(self) -> list[tuple[int, str, float]]:
-        """The curve as ``(step, metric, value)`` rows, metric one of :data:`METRICS`."""
-        return [(p.step, name, getattr(p, name)) for p in self.curve for name in METRICS]
+        """The curve as ``(step, metric, value)`` rows, metric one of :data:`METRICS` (a metric
+        not measured at a point, the test split before the last step, has no row)."""
+        return [
+            (p.step, name, getattr(p, name))
+            for p in self.curve
+            for name in METRICS
+            if getattr(p, name) is not None
+        ]
 
     def steps_to_target(self, target: float | None = None) -> float:
         """The first evaluated step whose validation error is <= ``target`` (default: the
