@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from optbench.cli.options import database_option
-from optbench.errors import InvalidParameterError
+from optbench.cli.options import database_option, integer
+from optbench.errors import InvalidParameterError, check_int
+from optbench.limits import MAX_RESAMPLES
 
 
 def report(args: argparse.Namespace) -> int:
     if "://" not in args.db and not Path(args.db).is_file():
         raise InvalidParameterError("--db", args.db, "an existing study database or a URL")
-    if args.n_boot < 1:
-        raise InvalidParameterError("--n-boot", args.n_boot, "a positive number of resamples")
+    check_int("--n-boot", args.n_boot, 1, MAX_RESAMPLES)
+    check_int("--seed", args.seed)
     from optbench.report.build import build_report  # matplotlib: only when a report is drawn
     from optbench.store import Store
 
@@ -45,11 +46,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--n-boot",
         dest="n_boot",
-        type=int,
+        type=integer,
         default=1000,
         help="bootstrap resamples per statistic (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    parser.add_argument("--seed", type=integer, default=0, help="bootstrap seed (default: 0)")
     parser.add_argument(
         "--no-figures",
         dest="no_figures",

@@ -11,8 +11,10 @@ import argparse
 from rich.console import Console
 
 from optbench import data, executors, workloads
-from optbench.cli.options import database_option
+from optbench.cli.options import database_option, integer
 from optbench.cli.terminal import StudyProgress, summary_table
+from optbench.errors import check_int
+from optbench.limits import INTEGER_FIELDS
 from optbench.store import Store
 from optbench.study import experiment
 from optbench.study.plan import RunOptions, prepare
@@ -87,7 +89,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_worker(args: argparse.Namespace) -> None:
+    """The worker's flags, checked before the store is opened."""
+    for study_id in args.study or ():
+        check_int("study", study_id, 1)
+    check_int("threads", args.threads, *INTEGER_FIELDS["threads"], optional=True)
+    experiment.check_data_path(args.data_path)
+
+
 def worker(args: argparse.Namespace) -> int:
+    _check_worker(args)
     store = Store(args.db)
     study_ids = args.study or [study_id for study_id, _ in store.studies()]
     options = RunOptions(device=args.device, threads=args.threads, data_path=args.data_path)
@@ -109,7 +120,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run_parser.add_argument("--optimizers", help="optimizer names, comma-separated")
     run_parser.add_argument("--protocol", help="protocol name(s) or YAML file(s), comma-separated")
     for flag in ("trials", "seeds", "seed", "budget", "eval_every", "workers", "threads"):
-        run_parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=int)
+        run_parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=integer)
     run_parser.add_argument("--sampler", choices=samplers.available())
     run_parser.add_argument("--executor", choices=executors.available())
     run_parser.add_argument("--device", help="cpu, cuda, cuda:N or auto")
@@ -120,8 +131,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     worker_parser = commands.add_parser(
         "worker", parents=[database_option()], help="run pending trials of a shared store"
     )
-    worker_parser.add_argument("--study", type=int, action="append", help="only this study id")
+    worker_parser.add_argument("--study", type=integer, action="append", help="only this study id")
     worker_parser.add_argument("--device", default="cpu")
-    worker_parser.add_argument("--threads", type=int)
+    worker_parser.add_argument("--threads", type=integer)
     worker_parser.add_argument("--data-path", dest="data_path")
     worker_parser.set_defaults(handler=worker)
