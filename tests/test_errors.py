@@ -49,7 +49,13 @@ def test_check_int_accepts_integers_in_range_and_none_when_optional():
         check_int("count", 6, 1, 5)
 
 
-@pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan"), True, "1"])
+def test_check_int_names_both_bounds_so_a_value_above_the_stored_maximum_is_explained():
+    with pytest.raises(InvalidParameterError) as caught:
+        check_int("seed", MAX_INT + 1)
+    assert caught.value.expected == "an integer in [0, 9223372036854775807]"
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan"), True, "1", 10**400])
 def test_check_positive_refuses_what_is_not_a_finite_positive_number(value):
     with pytest.raises(InvalidParameterError):
         check_positive("factor", value)

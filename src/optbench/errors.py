@@ -101,6 +101,17 @@ def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def is_finite(value: object) -> bool:
+    """A number (not a bool) whose float is finite: not inf, nan, or an int too large for a
+    float (``10**400``)."""
+    if not is_number(value):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def is_integer(value: object) -> bool:
     """An int (numpy's included), and not a bool."""
     import numpy as np
@@ -121,14 +132,13 @@ def check_int(
     if value is None and optional:
         return None
     if not is_integer(value) or not minimum <= value <= maximum:
-        limit = f">= {minimum}" if maximum == MAX_INT else f"in [{minimum}, {maximum}]"
-        allowed = f"an integer {limit}" + (" or None" if optional else "")
+        allowed = f"an integer in [{minimum}, {maximum}]" + (" or None" if optional else "")
         raise InvalidParameterError(parameter, value, allowed)
     return int(value)
 
 
 def check_positive(parameter: str, value: object) -> float:
     """``value`` as a float if it is a finite number > 0; otherwise the error."""
-    if not is_number(value) or not math.isfinite(value) or not value > 0:
+    if not is_finite(value) or not value > 0:
         raise InvalidParameterError(parameter, value, "a finite number > 0")
     return float(value)

@@ -47,7 +47,7 @@ BAD = [
     ),
     (["--optimizers", "adma"], "optimizers='adma' is invalid: .*did you mean 'adam'"),
     (["--protocol", "lr_only"], "protocols='lr_only' is invalid: .*did you mean 'lr-only'"),
-    (["--budget", "0"], "budget=0 is invalid: expected greater than or equal to 1"),
+    (["--budget", "0"], r"budget=0 is invalid: expected an integer in \[1, 1000000000\]"),
     (["--trials", "-3"], "trials=-3 is invalid"),
 ]
 

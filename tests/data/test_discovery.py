@@ -51,7 +51,6 @@ def source_with_system(places) -> DatasetSource:
 @pytest.mark.parametrize(
     "present, expected",
     [
-        (["explicit", "env", "cache", "system"], "explicit"),
         (["env", "cache", "system"], "env"),
         (["cache", "system"], "cache"),
         (["system"], "system"),
@@ -60,8 +59,23 @@ def source_with_system(places) -> DatasetSource:
 def test_search_order(places, present, expected):
     for key in present:
         populate(places[key])
-    found = locate(source_with_system(places), places["explicit"])
+    found = locate(source_with_system(places))
     assert found["b.txt"] == places[expected] / "b.txt"
+
+
+def test_a_path_given_is_used_whatever_else_holds_the_data(places):
+    for key in ("explicit", "env", "cache", "system"):
+        populate(places[key])
+    found = locate(source_with_system(places), places["explicit"])
+    assert found["b.txt"] == places["explicit"] / "b.txt"
+
+
+def test_a_path_given_without_the_data_is_refused_not_replaced_by_another(places):
+    for key in ("env", "cache", "system"):
+        populate(places[key])
+    with pytest.raises(DataNotFoundError) as caught:
+        locate(source_with_system(places), places["explicit"])
+    assert caught.value.looked == [(places["explicit"], "the path given: no such directory")]
 
 
 def test_uncompressed_files_are_accepted(places):
@@ -81,11 +95,10 @@ def test_missing_data_message_lists_places_and_commands(places):
     places["cache"].mkdir(parents=True)
     (places["cache"] / "b.txt").write_bytes(b"")
     with pytest.raises(DataNotFoundError) as caught:
-        locate(source_with_system(places), places["explicit"])
+        locate(source_with_system(places))
     message = str(caught.value)
     lines = message.splitlines()
     assert lines[0] == "Tiny ('tiny') was not found. optbench looked in:"
-    assert f"  {places['explicit']}  (the path given: no such directory)" in lines
     assert f"  {places['env']}  ($OPTBENCH_DATA: no such directory)" in lines
     assert f"  {places['cache']}  (the cache: missing a.txt.gz)" in lines
     assert f"  {places['system']}  (system location: no such directory)" in lines

@@ -9,6 +9,7 @@ from optbench import optimizers, schedules
 from optbench.errors import InvalidParameterError
 from optbench.tuning.protocols import (
     describe_protocols,
+    is_protocol_file,
     list_protocols,
     load_preset,
     load_protocol,
@@ -137,8 +138,21 @@ def test_a_protocol_file_loads_by_path(tmp_path):
         ("trials: 4", "trials: 5", "trials", 3),
         ("sampler: grid", "sampler: sobol", "sampler", 2),
         ("name: constant", "name: cosinus", "schedule.name", 6),
+        # booleans are not numbers, and every size is bounded
+        ("trials: 4", "trials: true", "trials", 3),
+        ("trials: 4", "trials: 10001", "trials", 3),
+        ("base_lr: 0.1", "base_lr: true", "base_lr", 4),
+        ("base_lr: 0.1", f"base_lr: {10**400}", "base_lr", 4),
+        ("low: 1.0e-4", "low: true", "spaces.adam.lr.low", 9),
+        ("high: 0.1", "high: 1" + "0" * 400, "spaces.adam.lr.high", 9),
+        ("values: [0.9, 0.99]", "values: [true, 0.99]", "spaces.adam.beta1.values", 10),
+        ("beta1: {scale: choice, values: [0.9, 0.99]}", "beta1: false", "spaces.adam.beta1", 10),
+        ("values: [0.9, 0.99]", f"values: {[i / 2000 for i in range(1001)]}",
+         "spaces.adam.beta1.values", 10),
+        ("name: mine", "name: 12", "name", 1),
+        ("name: mine", "name: mine\ndescription: [a]", "description", 2),
     ],
-)
+)  # fmt: skip
 def test_protocol_file_errors_name_the_field_and_its_line(tmp_path, old, new, field, line):
     path = tmp_path / "mine.yaml"
     path.write_text(PROTOCOL.replace(old, new))
@@ -146,3 +160,26 @@ def test_protocol_file_errors_name_the_field_and_its_line(tmp_path, old, new, fi
         load_protocol(path)
     assert info.value.parameter == field
     assert f"line {line} of {path}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "is_file"),
+    [("full", False), ("lr-only", False), ("full.yaml", True), ("p.yml", True),
+     ("./full", True), ("protocols/full", True), ("~/p.yaml", True)],
+)  # fmt: skip
+def test_a_protocol_is_a_file_when_its_name_says_so_never_because_a_file_exists(name, is_file):
+    assert is_protocol_file(name) is is_file
+
+
+def test_a_file_called_like_a_preset_does_not_replace_the_preset(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "full").write_text(PROTOCOL)
+    assert load_protocol("full").name == "full"
+    assert load_protocol("./full").name == "mine"
+
+
+def test_a_missing_protocol_file_is_an_error_naming_its_path(tmp_path):
+    with pytest.raises(InvalidParameterError) as info:
+        load_protocol(str(tmp_path / "full.yaml"))
+    assert (info.value.parameter, info.value.value) == ("protocol", str(tmp_path / "full.yaml"))
+    assert info.value.expected == "a readable YAML file (No such file or directory)"

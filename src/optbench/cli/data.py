@@ -39,6 +39,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     fetch_parser.set_defaults(handler=fetch)
     where_parser = sub.add_parser("where", help="print where a dataset's files are found")
     where_parser.add_argument("name")
-    where_parser.add_argument("--path", help="a directory to search first")
+    where_parser.add_argument("--path", help="the directory (or file) to use, and no other")
     where_parser.set_defaults(handler=where)
     sub.add_parser("list", help="the datasets optbench knows").set_defaults(handler=list_datasets)

@@ -14,3 +14,13 @@ def database_option() -> argparse.ArgumentParser:
         "--db", default=DEFAULT_DATABASE, help="SQLite file or database URL (default: %(default)s)"
     )
     return parent
+
+
+def integer(text: str) -> int | str:
+    """The argparse type of an integer flag: ``text`` as an int when it spells one, else
+    ``text`` unchanged, for the check of the flag's field to refuse in one line with the field's
+    name and bounds (argparse would print its usage and the value whole, of any length)."""
+    try:
+        return int(text)
+    except ValueError:  # not an integer, or more digits than Python converts
+        return text

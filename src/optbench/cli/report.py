@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from optbench.cli.options import database_option
+from optbench.cli.options import database_option, integer
 from optbench.errors import InvalidParameterError, check_int
-
-MAX_RESAMPLES = 1_000_000  # bootstrap resamples: more would only cost memory and time
+from optbench.limits import MAX_RESAMPLES
 
 
 def report(args: argparse.Namespace) -> int:
@@ -45,11 +44,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--n-boot",
         dest="n_boot",
-        type=int,
+        type=integer,
         default=1000,
         help="bootstrap resamples per statistic (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    parser.add_argument("--seed", type=integer, default=0, help="bootstrap seed (default: 0)")
     parser.add_argument(
         "--no-figures",
         dest="no_figures",

@@ -14,10 +14,11 @@ import torch
 from rich.console import Console
 
 from optbench import executors, workloads
-from optbench.cli.options import database_option
+from optbench.cli.options import database_option, integer
 from optbench.cli.terminal import StudyProgress, console, render, summary_listing
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, check_int
 from optbench.executors import first_line
+from optbench.limits import INTEGER_FIELDS
 from optbench.store import Store
 from optbench.study import experiment
 from optbench.study.plan import PlannedStudy, RunOptions, plan_study, store_study
@@ -137,7 +138,16 @@ def _run(
     return report_failures(store, study_ids, out)
 
 
+def _check_worker(args: argparse.Namespace) -> None:
+    """The worker's flags, checked before the store is opened."""
+    for study_id in args.study or ():
+        check_int("study", study_id, 1)
+    check_int("threads", args.threads, *INTEGER_FIELDS["threads"], optional=True)
+    experiment.check_data_path(args.data_path)
+
+
 def worker(args: argparse.Namespace) -> int:
+    _check_worker(args)
     options = RunOptions(device=args.device, threads=args.threads, data_path=args.data_path)
     given = {} if args.max_attempts is None else {"max_attempts": args.max_attempts}
     settings = executors.ExecutorSettings(**given)
@@ -172,7 +182,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run_parser.add_argument("--optimizers", help="optimizer names, comma-separated")
     run_parser.add_argument("--protocol", help="protocol name(s) or YAML file(s), comma-separated")
     for flag in ("trials", "seeds", "seed", "budget", "eval_every", "workers", "threads"):
-        run_parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=int)
+        run_parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=integer)
     run_parser.add_argument("--sampler", choices=samplers.available())
     run_parser.add_argument("--executor", choices=executors.available())
     run_parser.add_argument("--device", help="cpu, cuda, cuda:N or auto")
@@ -190,9 +200,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     worker_parser = commands.add_parser(
         "worker", parents=[database_option()], help="run pending trials of a shared store"
     )
-    worker_parser.add_argument("--study", type=int, action="append", help="only this study id")
+    worker_parser.add_argument("--study", type=integer, action="append", help="only this study id")
     worker_parser.add_argument("--device", default="cpu")
-    worker_parser.add_argument("--threads", type=int)
+    worker_parser.add_argument("--threads", type=integer)
     worker_parser.add_argument("--data-path", dest="data_path")
     _add_retry_flags(worker_parser)
     worker_parser.set_defaults(handler=worker)

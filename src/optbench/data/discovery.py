@@ -1,12 +1,13 @@
 """Finding a dataset on disk, and the one error that says where we looked and what to run.
 
-Search order (the first directory that holds every file of the dataset wins):
+A path given by the caller (a directory, or for one-file datasets the file) is the only place
+searched: the data is there or the error says so, never found elsewhere instead. Without one,
+the search order is (the first directory that holds every file of the dataset wins):
 
-1. an explicit path given by the caller (a directory, or for one-file datasets the file);
-2. ``$OPTBENCH_DATA/<name>``;
-3. the cache, ``$XDG_CACHE_HOME/optbench/<name>`` (by default ``~/.cache/optbench/<name>``),
+1. ``$OPTBENCH_DATA/<name>``;
+2. the cache, ``$XDG_CACHE_HOME/optbench/<name>`` (by default ``~/.cache/optbench/<name>``),
    where ``optbench data fetch`` writes;
-4. known system locations, e.g. ``/usr/share/datasets/fashion-mnist`` from Debian.
+3. known system locations, e.g. ``/usr/share/datasets/fashion-mnist`` from Debian.
 
 Each file is accepted compressed (``x.gz``) or raw (``x``).
 """
@@ -54,10 +55,11 @@ def cache_root() -> Path:
 
 
 def candidates(source: DatasetSource, path: Path | str | None = None) -> list[tuple[Path, str]]:
-    """The directories searched for ``source``, in order, each with the reason it is searched."""
-    places: list[tuple[Path, str]] = []
+    """The directories searched for ``source``, in order, each with the reason it is searched:
+    ``path`` alone when given."""
     if path is not None:
-        places.append((Path(path).expanduser(), "the path given"))
+        return [(Path(path).expanduser(), "the path given")]
+    places: list[tuple[Path, str]] = []
     if _env_dir() is not None:
         places.append((_env_dir() / source.name, "$OPTBENCH_DATA"))
     places.append((_xdg_dir() / source.name, "the cache"))

@@ -23,6 +23,7 @@ from optbench.executors.common import (
 )
 from optbench.executors.local import run_inline, run_processes
 from optbench.executors.ray_cluster import run_ray
+from optbench.limits import MAX_ATTEMPTS, MAX_WORKERS
 from optbench.registry import Registry
 from optbench.store import Store
 from optbench.study.plan import RunOptions
@@ -43,8 +44,6 @@ class ExecutorSettings:
         check_int("max_attempts", self.max_attempts, 1, MAX_ATTEMPTS)
 
 
-MAX_WORKERS = 1024
-MAX_ATTEMPTS = 100
 Executor = Callable[[Store, Sequence[int], RunOptions, ExecutorSettings, Progress | None], object]
 EXECUTORS: Registry[Executor] = Registry("executor")
 available = EXECUTORS.available

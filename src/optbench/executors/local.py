@@ -136,6 +136,8 @@ def run_processes(
             process.terminate()
         for process in processes:
             process.join()
+        # A worker stopped between its claim and its trial leaves the trial running: put it back.
+        store.requeue_abandoned(study_ids, host, process_alive, HEARTBEAT_TIMEOUT, counted=False)
         raise
     # A worker killed from outside leaves its trial running: put it back for the next run.
     store.requeue_abandoned(study_ids, host, process_alive, HEARTBEAT_TIMEOUT)

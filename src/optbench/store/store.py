@@ -286,11 +286,13 @@ class Store:
         host: str,
         process_alive: Callable[[int], bool],
         heartbeat_timeout: float,
+        *,
+        counted: bool = True,
     ) -> int:
         """Put back to pending the running trials whose worker is gone: at once when it ran on
         ``host`` and its process is not alive, else when its heartbeat is older than
-        ``heartbeat_timeout`` seconds. The attempt counts (a trial may kill its worker).
-        Returns how many."""
+        ``heartbeat_timeout`` seconds. The attempt counts (a trial may kill its worker) unless
+        ``counted`` is False (workers stopped on purpose). Returns how many."""
         with self._session() as session:
             running = session.execute(
                 select(
@@ -304,7 +306,7 @@ class Store:
             if (row.host == host and not process_alive(row.pid))
             or (row.heartbeat or 0.0) < stale_before
         ]
-        return sum(self._requeue(row.id, row.worker, counted=True) for row in abandoned)
+        return sum(self._requeue(row.id, row.worker, counted=counted) for row in abandoned)
 
     def studies(self) -> list[tuple[int, StudySpec]]:
         """Every study with its id, oldest first."""

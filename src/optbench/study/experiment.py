@@ -12,10 +12,15 @@
 
 An experiment is every (workload, optimizer, protocol) combination, one study each. Files are
 checked field by field; an error names the field, the value, what is allowed and the line.
+Nothing is converted on the way: ``true`` is not the number 1, ``"3"`` is not 3, 2.0 is not 2;
+every integer lies within its bound in :mod:`optbench.limits`; a name is listed once; and a path
+(``data_path``, a protocol file) is used as given or refused, never replaced by another place or
+by a preset of the same name.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import (
@@ -28,9 +33,10 @@ from pydantic import (
 )
 
 from optbench import executors, optimizers, workloads, yamlio
-from optbench.errors import InvalidParameterError, unknown_name
+from optbench.errors import InvalidParameterError, check_int, unknown_name
 from optbench.executors import ExecutorSettings
-from optbench.study.plan import RunOptions, StudyPlan
+from optbench.limits import INTEGER_FIELDS
+from optbench.study.plan import RunOptions, StudyPlan, check_queued
 from optbench.tuning import protocols, samplers
 
 LOOKUPS = {  # field -> the lookup that raises, naming the close matches, for an unknown name
@@ -45,31 +51,48 @@ LOOKUPS = {  # field -> the lookup that raises, naming the close matches, for an
 class Experiment(BaseModel):
     """A comparison: the product of workloads x optimizers x protocols, and how to run it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     workloads: list[str] = Field(min_length=1)
     optimizers: list[str] = Field(min_length=1)
     protocols: list[str] = Field(default=["full"], min_length=1)
-    trials: int | None = Field(default=None, ge=1)
-    seeds: int = Field(default=1, ge=1)
-    seed: int = Field(default=0, ge=0)
-    budget: int | None = Field(default=None, ge=1)
-    eval_every: int | None = Field(default=None, ge=0)
+    trials: int | None = None
+    seeds: int = 1
+    seed: int = 0
+    budget: int | None = None
+    eval_every: int | None = None
     sampler: str | None = None
     executor: str = "inline"
-    workers: int = Field(default=2, ge=1)
-    max_attempts: int = Field(default=3, ge=1)
-    threads: int | None = Field(default=None, ge=1)
+    workers: int = 2
+    max_attempts: int = 3
+    threads: int | None = None
     device: str = "cpu"
     ray_address: str | None = None
     data_path: str | None = None
 
+    @field_validator(*INTEGER_FIELDS, mode="before")
+    @classmethod
+    def _bounded(cls, value: object, info: ValidationInfo) -> int | None:
+        minimum, maximum = INTEGER_FIELDS[info.field_name]
+        optional = cls.model_fields[info.field_name].default is None
+        return check_int(info.field_name, value, minimum, maximum, optional=optional)
+
     @field_validator("workloads", "optimizers", "protocols", "sampler", "executor")
     @classmethod
     def _known(cls, names: list[str] | str | None, info: ValidationInfo) -> list[str] | str | None:
-        for name in [names] if isinstance(names, str) else names or ():
+        listed = [names] if isinstance(names, str) else names or []
+        for name in listed:
             LOOKUPS[info.field_name](name)
+        repeated = sorted({name for name in listed if listed.count(name) > 1})
+        if repeated:
+            expected = f"each name once ({repeated[0]!r} is repeated)"
+            raise InvalidParameterError(info.field_name, names, expected)
         return names
+
+    @field_validator("data_path")
+    @classmethod
+    def _existing(cls, path: str | None) -> str | None:
+        return check_data_path(path)
 
     def run_options(self) -> RunOptions:
         """Where and how each trial runs."""
@@ -80,12 +103,15 @@ class Experiment(BaseModel):
         return ExecutorSettings(self.workers, self.ray_address, self.max_attempts)
 
     def plans(self) -> list[StudyPlan]:
-        """One study plan per (workload, protocol, optimizer), in that nesting order."""
-        for protocol in self.protocols:
-            spaces = protocols.load_protocol(protocol).spaces
-            for name in self.optimizers:
-                if name not in spaces:
-                    raise unknown_name(f"optimizer of protocol {protocol!r}", name, spaces)
+        """One study plan per (workload, protocol, optimizer), in that nesting order; a plan
+        its protocol cannot run (an optimizer without a space, too many trials) is refused."""
+        for name in self.protocols:
+            protocol = protocols.load_protocol(name)
+            for optimizer in self.optimizers:
+                if optimizer not in protocol.spaces:
+                    where = f"optimizer of protocol {name!r}"
+                    raise unknown_name(where, optimizer, protocol.spaces)
+            check_queued(self.trials or protocol.trials, self.seeds)
         return [
             StudyPlan(
                 workload=w,
@@ -104,12 +130,23 @@ class Experiment(BaseModel):
         ]
 
 
+def check_data_path(path: str | None) -> str | None:
+    """``path`` if None or something is there: a data path the user gives is used as given
+    (no other place is searched), so one that does not exist is refused before any work."""
+    if path is not None and not os.path.exists(os.path.expanduser(path)):
+        expected = "an existing directory or file (no such file or directory)"
+        raise InvalidParameterError("data_path", path, expected)
+    return path
+
+
 def _first_error(error: ValidationError) -> InvalidParameterError:
     """Pydantic's first complaint as one InvalidParameterError naming the field."""
     detail = error.errors()[0]
     field = ".".join(str(part) for part in detail["loc"]) or "experiment"
     context = detail.get("ctx", {}).get("error")
     if isinstance(context, InvalidParameterError):  # raised by a validator above
+        if context.source is not None:  # in a protocol file: its own field and line
+            return context
         return InvalidParameterError(field, context.value, context.expected)
     if detail["type"] == "extra_forbidden":
         return unknown_name("experiment field", field, Experiment.model_fields)
@@ -127,35 +164,31 @@ def from_data(data: object) -> Experiment:
 
 def read(path: str | Path) -> tuple[dict, dict]:
     """The plain data of an experiment file and the line of each field in it."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        expected = f"a readable YAML file ({error.strerror})"
-        raise InvalidParameterError("experiment", str(path), expected) from None
-    data, lines = yamlio.parse(text, str(path))
+    data, lines = yamlio.parse(yamlio.read_file(path, "experiment"), str(path))
     if not isinstance(data, dict):
         raise InvalidParameterError("experiment", str(path), "a YAML mapping of fields")
     return data, lines
 
 
 def _beside(experiment_path: Path, protocol: object) -> object:
-    """A protocol file named relative to the experiment file, when it is there."""
-    if isinstance(protocol, str) and protocol.endswith((".yaml", ".yml")):
-        candidate = experiment_path.parent / protocol
-        if not Path(protocol).is_absolute() and candidate.is_file():
-            return str(candidate)
+    """A protocol file named in an experiment file, relative to that file's folder (whether
+    or not it is there: a missing file is an error naming this path, never another file)."""
+    if isinstance(protocol, str) and protocols.is_protocol_file(protocol):
+        return str(experiment_path.parent / Path(protocol).expanduser())
     return protocol
 
 
 def load(path: str | Path, **overrides: object) -> Experiment:
     """The experiment in a YAML file, fields in ``overrides`` replaced; errors name the field
-    and its line."""
+    and its line. Protocol files the file names are found beside it, those in ``overrides``
+    (flags) from the working directory."""
     data, lines = read(path)
-    data = {**data, **overrides}
-    if isinstance(data.get("protocols"), list):  # protocol files are found beside the experiment
+    if isinstance(data.get("protocols"), list):
         data["protocols"] = [_beside(Path(path), name) for name in data["protocols"]]
+    data = {**data, **overrides}
     try:
         return from_data(data)
     except InvalidParameterError as error:
+        if error.source is not None:  # already located, in a protocol file
+            raise
         raise yamlio.located(error, lines, str(path)) from None

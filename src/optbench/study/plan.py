@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from optbench import workloads
-from optbench.errors import check_int
+from optbench.errors import InvalidParameterError, check_int
+from optbench.limits import INTEGER_FIELDS, MAX_QUEUED, MAX_THREADS
 from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
 from optbench.study.trial import Trial, TrialResult, check_device
 from optbench.tuning import protocols, samplers
@@ -39,13 +40,23 @@ class StudyPlan:
     sampler: str | None = None
 
     def __post_init__(self) -> None:
-        for name, minimum in (("trials", 1), ("budget", 1), ("eval_every", 0)):
-            check_int(name, getattr(self, name), minimum, optional=True)
-        check_int("seeds", self.seeds, 1)
-        check_int("seed", self.seed)
+        for name in ("trials", "seeds", "seed", "budget", "eval_every"):
+            minimum, maximum = INTEGER_FIELDS[name]
+            optional = name not in ("seeds", "seed")
+            check_int(name, getattr(self, name), minimum, maximum, optional=optional)
+        if self.trials is not None:
+            check_queued(self.trials, self.seeds)
 
 
-MAX_THREADS = 4096  # torch intra-op threads of one trial
+def check_queued(trials: int, seeds: int) -> None:
+    """Refuse a study of more than ``MAX_QUEUED`` trials (``trials`` points x ``seeds``): all
+    of them are enqueued at once."""
+    if trials * seeds > MAX_QUEUED:
+        expected = (
+            f"at most {MAX_QUEUED // trials} seeds with {trials} trials "
+            f"(a study holds at most {MAX_QUEUED} trials x seeds)"
+        )
+        raise InvalidParameterError("seeds", seeds, expected)
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,7 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
     protocol = protocols.load_protocol(plan.protocol)
     space = protocol.space(plan.optimizer, workload.base_lr)
     trials = plan.trials or protocol.trials
+    check_queued(trials, plan.seeds)
     sampler_name = plan.sampler or protocol.sampler
     sampler = samplers.make(sampler_name, space, plan.seed, size=trials)
     budget = plan.budget or workload.budget

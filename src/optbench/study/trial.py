@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optbench.errors import InvalidParameterError, check_int, is_number
+from optbench.limits import INTEGER_FIELDS
 
 COMPLETED, DIVERGED = "completed", "diverged"
 METRICS = (
@@ -81,9 +82,8 @@ class Trial:
         object.__setattr__(self, "hparams", dict(self.hparams))
         object.__setattr__(self, "schedule_params", dict(self.schedule_params))
         check_int("seed", self.seed)
-        check_int("budget", self.budget, 1, optional=True)
-        check_int("eval_every", self.eval_every, 0, optional=True)
-        check_int("threads", self.threads, 1, optional=True)
+        for name in ("budget", "eval_every", "threads"):
+            check_int(name, getattr(self, name), *INTEGER_FIELDS[name], optional=True)
         for name, value in self.hparams.items():
             if not is_number(value):
                 raise InvalidParameterError(f"hparams[{name!r}]", value, "a number")

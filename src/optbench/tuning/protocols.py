@@ -17,6 +17,7 @@ with ``base_lr: null`` (``lr-grid``) is absolute and never scaled.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 from optbench import yamlio
 from optbench.errors import InvalidParameterError, check_int, check_positive, unknown_name
+from optbench.limits import MAX_TRIALS
 from optbench.tuning import samplers
 from optbench.tuning.spaces import SearchSpace
 
@@ -86,8 +88,11 @@ class Protocol:
         for key in ("name", "sampler", "trials", "spaces"):
             if key not in data:
                 raise InvalidParameterError.required(key, "a protocol")
+        for key in ("name", "description"):
+            if not isinstance(data.get(key, ""), str):
+                raise InvalidParameterError(key, data[key], "a string")
         trials, base_lr = data["trials"], data.get("base_lr")
-        check_int("trials", trials, 1)
+        check_int("trials", trials, 1, MAX_TRIALS)
         if base_lr is not None:
             check_positive("base_lr", base_lr)
         samplers.SAMPLERS.get(data["sampler"])  # raises with the close matches
@@ -107,8 +112,8 @@ class Protocol:
             except InvalidParameterError as error:
                 raise yamlio.located(error, lines, source, _protocol_path(optimizer)) from None
         return cls(
-            str(data["name"]),
-            str(data.get("description", "")),
+            data["name"],
+            data.get("description", ""),
             data["sampler"],
             trials,
             base_lr,
@@ -142,11 +147,20 @@ def list_protocols() -> list[str]:
     return list(_preset_files())
 
 
+def is_protocol_file(name: str | Path) -> bool:
+    """Whether ``name`` names a protocol file rather than a preset: a Path, or a name that ends
+    in ``.yaml`` or ``.yml`` or holds a ``/``. A preset name is never looked up on disk, so a
+    file that happens to be called ``full`` cannot take the place of the preset."""
+    text = str(name)
+    return isinstance(name, Path) or text.endswith((".yaml", ".yml")) or "/" in text
+
+
 def load_protocol(name: str | Path) -> Protocol:
-    """A shipped preset by name, or a protocol YAML file by path."""
-    path = Path(name)
-    if str(name).endswith((".yaml", ".yml")) or path.is_file():
-        return Protocol.from_yaml(path.read_text(), source=str(path))
+    """A shipped preset by name, or the protocol YAML file at a path (see
+    :func:`is_protocol_file`); a file that cannot be read is an error naming its path."""
+    if is_protocol_file(name):
+        source = os.path.expanduser(name)
+        return Protocol.from_yaml(yamlio.read_file(source, "protocol"), source=source)
     return _load_preset_file(str(name))
 
 

@@ -21,6 +21,7 @@ and a resumed study draws again the points it drew before.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ class Grid:
 
     def __init__(self, levels: list[int | None], size: int) -> None:
         check_int("size", size, 1)
-        fixed = int(np.prod([n for n in levels if n is not None] or [1]))
+        fixed = math.prod(n for n in levels if n is not None)  # Python ints: no overflow
         free = sum(n is None for n in levels)
         per_axis = round((size / fixed) ** (1 / free)) if free else 1
         if fixed * per_axis**free != size:

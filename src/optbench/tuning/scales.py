@@ -20,7 +20,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from optbench.errors import InvalidParameterError, is_number, unknown_name
+from optbench.errors import InvalidParameterError, is_finite, is_number, unknown_name
+from optbench.limits import MAX_CHOICES
 
 SCALES = ("linear", "log", "one_minus_log", "choice", "fixed")
 RANGE_SCALES = ("linear", "log", "one_minus_log")
@@ -30,12 +31,12 @@ Value = float | str | bool | tuple[float, ...]
 def _normalize(field: str, value: Any) -> Value:
     """Numbers become floats (1 and 1.0 are one value, and hash alike); lists become tuples."""
     if is_number(value):
-        if not math.isfinite(value):
+        if not is_finite(value):
             raise InvalidParameterError(field, value, "a finite number")
         return float(value)
     if isinstance(value, (str, bool)):
         return value
-    if isinstance(value, (list, tuple)) and value and all(is_number(v) for v in value):
+    if isinstance(value, (list, tuple)) and value and all(is_finite(v) for v in value):
         return tuple(float(v) for v in value)
     raise InvalidParameterError(field, value, "a number, a string, a boolean or a list of numbers")
 
@@ -92,7 +93,7 @@ class Hyperparameter:
     def _check_range(self) -> None:
         for field in ("low", "high"):
             value = getattr(self, field)
-            if not is_number(value) or not math.isfinite(value):
+            if not is_finite(value):
                 raise InvalidParameterError(f"{self.name}.{field}", value, "a finite number")
             object.__setattr__(self, field, float(value))
         if self.low >= self.high:
@@ -116,6 +117,9 @@ class Hyperparameter:
     def _check_choice(self) -> None:
         if isinstance(self.values, (str, bytes)) or not isinstance(self.values, (list, tuple)):
             raise InvalidParameterError(f"{self.name}.values", self.values, "a list of values")
+        if len(self.values) > MAX_CHOICES:
+            expected = f"a list of at most {MAX_CHOICES} values (it has {len(self.values)})"
+            raise InvalidParameterError(f"{self.name}.values", self.values, expected)
         values = tuple(_normalize(f"{self.name}.values", v) for v in self.values)
         if len(set(values)) != len(values):
             raise InvalidParameterError(f"{self.name}.values", list(self.values), "distinct values")

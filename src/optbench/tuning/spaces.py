@@ -187,7 +187,7 @@ class SearchSpace:
     @classmethod
     def load(cls, path: str | Path) -> SearchSpace:
         """The space in the YAML file at ``path``."""
-        return cls.from_yaml(Path(path).read_text(), source=str(path))
+        return cls.from_yaml(yamlio.read_file(path, "space"), source=str(path))
 
     def to_yaml(self) -> str:
         """YAML that :meth:`from_yaml` turns back into an equal space (floats exactly)."""
