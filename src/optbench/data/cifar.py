@@ -25,7 +25,7 @@ import numpy as np
 
 from optbench.data.archives import member_label, read_members
 from optbench.data.discovery import locate
-from optbench.data.formats import DataFormatError
+from optbench.data.formats import DataFormatError, register_reader
 from optbench.data.loaders import LabelledImages, stamp
 
 
@@ -123,6 +123,13 @@ def read_cifar(path: Path | str, layout: CifarLayout) -> LabelledImages:
     return LabelledImages(*stack(layout.train), *stack(layout.test))
 
 
+def read_cifar_file(path: Path | str) -> LabelledImages:
+    """:func:`read_cifar` with the layout told by the name: CIFAR-100 when the archive or
+    folder is named ``cifar-100…``, else CIFAR-10 (the ``cifar`` format's reader)."""
+    name = "cifar100" if Path(path).name.startswith("cifar-100") else "cifar10"
+    return read_cifar(path, LAYOUTS[name])
+
+
 @functools.lru_cache(maxsize=2)
 def _read_cached(files_stamp: tuple, name: str) -> LabelledImages:
     return read_cifar(files_stamp[0][0], LAYOUTS[name])
@@ -170,3 +177,6 @@ def write_cifar(
     for name_, content in files.items():
         (path / name_).write_bytes(content)
     return path
+
+
+register_reader("cifar", read_cifar_file)

@@ -36,7 +36,7 @@ import numpy as np
 
 from optbench.data.archives import read_members
 from optbench.data.discovery import cache_root, locate
-from optbench.data.formats import DataFormatError
+from optbench.data.formats import DataFormatError, register_reader
 from optbench.data.loaders import load_text, stamp
 from optbench.data.sources import LM1B_HELDOUT, LM1B_TRAIN, get_source
 from optbench.data.splits import split_stream
@@ -76,11 +76,12 @@ class TokenCorpus:
     test: np.ndarray
 
 
-class _Lm1bText:
-    """LM1B's splits as named shards of the archive or folder at ``path``."""
+class Lm1bShards:
+    """LM1B's splits as named shards of the archive or folder at ``path`` (the ``lm1b``
+    format's reader): ``names[split]`` in order, and ``read(names)`` their contents."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | str) -> None:
+        self.path = path = Path(path)
         if path.is_dir():
             train = sorted(
                 f.relative_to(path).as_posix()
@@ -119,7 +120,7 @@ class _PlainText:
             yield name, self.parts[name]
 
 
-def _learn(text: _Lm1bText | _PlainText, tokenization: Tokenization):
+def _learn(text: Lm1bShards | _PlainText, tokenization: Tokenization):
     if tokenization.kind == "bytes":
         return ByteTokenizer()
     sample, size = [], 0
@@ -209,8 +210,11 @@ def load_token_corpus(
     directory = corpus_directory(dataset, identity, tokenization)
     if not (directory / "tokenizer.json").is_file():
         if lm1b:
-            text = _Lm1bText(next(iter(files.values())))
+            text = Lm1bShards(next(iter(files.values())))
         else:
             text = _PlainText(load_text(dataset, path), validation, test)
         _build(directory, text, tokenization)
     return _open(directory)
+
+
+register_reader("lm1b", Lm1bShards)
