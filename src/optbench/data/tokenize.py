@@ -2,9 +2,10 @@
 
 - **bytes**: each UTF-8 byte is a token (vocabulary 256). Nothing to learn; lossless.
 - **byte-level BPE** (Sennrich et al. 2016 on bytes, as GPT-2, Radford et al. 2019): the text
-  is cut into chunks — a word with at most one leading space (`` ?\\S+``) or a run of
-  whitespace — and each chunk's bytes are merged pairwise by a learned list of merges. Merge
-  k creates token 256 + k from the two tokens it joins; the vocabulary is 256 + len(merges).
+  is cut into chunks — a word with at most one leading space, or whitespace that does not
+  touch the next word (GPT-2's rule, ``" ?\\S+|\\s+(?!\\S)|\\s+"``) — and each chunk's
+  bytes are merged pairwise by a learned list of merges. Merge k creates token 256 + k from
+  the two tokens it joins; the vocabulary is 256 + len(merges).
   Training repeatedly merges the most frequent adjacent pair over the chunk counts (ties: the
   smallest pair of ids), updating counts incrementally; encoding applies the merges in order
   of rank. Merges never cross chunks, so ``decode(encode(text)) == text`` for any text.
@@ -24,7 +25,7 @@ import numpy as np
 
 from optbench.errors import InvalidParameterError
 
-CHUNK = re.compile(rb" ?[^\s]+|\s+")
+CHUNK = re.compile(rb" ?[^\s]+|\s+(?!\S)|\s+")
 _NEVER = 1 << 62  # the rank of a pair that no merge joins
 
 
