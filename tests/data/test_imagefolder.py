@@ -119,9 +119,7 @@ def test_seeded_order_shuffles_every_index_once_per_pass():
     assert list(SeededOrder(3, None, shuffle=False)) == [(0, 0), (1, 0), (2, 0)]
 
 
-def test_imagenet_is_never_downloaded_and_the_message_says_where_to_put_it(
-    tmp_path, monkeypatch
-):
+def test_imagenet_is_never_downloaded_and_the_message_says_where_to_put_it(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("OPTBENCH_DATA", raising=False)
     with pytest.raises(DownloadError, match="sign-in at https://image-net.org"):

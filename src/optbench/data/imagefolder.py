@@ -51,9 +51,7 @@ def scan_image_folder(root: Path | str, classes: tuple[str, ...] | None = None) 
     for folder in folders:
         if folder not in index:
             raise DataFormatError(root / folder, "is a class the training split does not have")
-        files = sorted(
-            f.name for f in (root / folder).iterdir() if f.suffix.lower() in EXTENSIONS
-        )
+        files = sorted(f.name for f in (root / folder).iterdir() if f.suffix.lower() in EXTENSIONS)
         if not files:
             raise DataFormatError(root / folder, "holds no image files")
         paths += [str(root / folder / f) for f in files]

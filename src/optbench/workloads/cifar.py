@@ -113,9 +113,7 @@ class CifarProblem:
     def train_loss(self, model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]):
         """Smoothed cross entropy plus the L2 penalty."""
         inputs, labels = batch
-        return classification_loss(
-            model, inputs, labels, self.task.l2, self.task.label_smoothing
-        )
+        return classification_loss(model, inputs, labels, self.task.l2, self.task.label_smoothing)
 
     def evaluate(self, model: nn.Module, split: str) -> tuple[float, float]:
         """``(mean cross entropy, error rate)`` on the whole of ``split``, in eval mode."""

@@ -142,9 +142,7 @@ class ImageNetProblem:
     def train_loss(self, model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]):
         """Smoothed cross entropy plus the L2 penalty."""
         inputs, labels = batch
-        return classification_loss(
-            model, inputs, labels, self.task.l2, self.task.label_smoothing
-        )
+        return classification_loss(model, inputs, labels, self.task.l2, self.task.label_smoothing)
 
     def evaluate(self, model: nn.Module, split: str) -> tuple[float, float]:
         """``(mean cross entropy, top-1 error)`` on the whole of ``split``, in eval mode."""

@@ -138,7 +138,5 @@ class TokenProblem:
         inputs = stream[:used].view(windows, self.length)
         targets = stream[1 : used + 1].view(windows, self.length)
         size = self.task.eval_batch_size
-        batches = (
-            (inputs[i : i + size], targets[i : i + size]) for i in range(0, windows, size)
-        )
+        batches = ((inputs[i : i + size], targets[i : i + size]) for i in range(0, windows, size))
         return evaluate_classifier(model, batches)
