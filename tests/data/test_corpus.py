@@ -9,7 +9,13 @@ import tarfile
 import numpy as np
 import pytest
 
-from optbench.data import DataNotFoundError, Tokenization, load_token_corpus, locate
+from optbench.data import (
+    DataFormatError,
+    DataNotFoundError,
+    Tokenization,
+    load_token_corpus,
+    locate,
+)
 from optbench.data import corpus as corpus_module
 from optbench.data.sources import LM1B_HELDOUT, LM1B_TRAIN
 from optbench.data.synthetic import write_lm1b
@@ -94,6 +100,21 @@ def test_lm1b_archive_gives_the_same_tokens_as_its_folder(tmp_path):
     assert from_archive.tokenizer.merges == from_folder.tokenizer.merges
     for split in ("train", "validation", "test"):
         assert np.array_equal(getattr(from_archive, split), getattr(from_folder, split))
+
+
+def test_an_archive_without_the_official_shards_names_what_it_lacks(tmp_path):
+    folder = write_lm1b(tmp_path / "unpacked", train_shards=2, sentences=3)
+    archive = tmp_path / "packed" / f"{folder.name}.tar.gz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname=folder.name)
+    with pytest.raises(DataFormatError) as caught:
+        load_token_corpus("lm1b", archive.parent, BPE)
+    assert str(caught.value) == (
+        f"{archive}: has no training-monolingual.tokenized.shuffled/news.en-00003-of-00100, "
+        "training-monolingual.tokenized.shuffled/news.en-00004-of-00100, "
+        "training-monolingual.tokenized.shuffled/news.en-00005-of-00100 and 94 more"
+    )
 
 
 def test_the_vocabulary_is_learned_from_the_training_split_only(tmp_path):

@@ -103,7 +103,9 @@ class Lm1bShards:
             yield name, content
             if seen == wanted:
                 return
-        raise DataFormatError(self.path, f"has no {', '.join(sorted(wanted - seen))}")
+        missing = sorted(wanted - seen)
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise DataFormatError(self.path, f"has no {', '.join(missing[:3])}{more}")
 
 
 class _PlainText:
