@@ -107,6 +107,8 @@ def test_imagenet_batches_are_standardised_crops_and_evaluation_reads_every_imag
     assert error == pytest.approx(4 / 6)  # two test images of each class
     log_z = math.log(2 + math.e)
     assert loss == pytest.approx((1 - log_z) * -1 / 3 + log_z * 2 / 3)
+    capped = dataclasses.replace(IMAGENET, eval_limit=3).problem(4, 0, CPU, tiny_imagenet)
+    assert capped.evaluate(AlwaysTwo(), "test")[1] == pytest.approx(2 / 3)  # images 0, 2, 5
     with pytest.raises(InvalidParameterError, match="validation_per_class=8"):
         dataclasses.replace(IMAGENET, validation_per_class=8).problem(4, 0, CPU, tiny_imagenet)
 
@@ -142,6 +144,19 @@ def test_token_evaluation_is_per_token_cross_entropy_and_error(lm_problem):
     targets = stream[1 : windows * 16 + 1]
     assert error == pytest.approx(1 - np.mean(targets == 0))  # argmax of a tie is token 0
     assert lm_problem.info == {"vocab_size": 256, "context": 16}
+
+
+def test_token_evaluation_can_be_limited_to_the_first_windows(lm_problem):
+    class AlwaysSpace(nn.Module):
+        def forward(self, x):
+            return F.one_hot(torch.full_like(x, 32), 256).float()
+
+    stream = np.asarray(lm_problem.streams["test"])
+    everything = lm_problem.evaluate(AlwaysSpace(), "test")[1]
+    lm_problem.task = dataclasses.replace(LM, eval_sequences=2)
+    first_two = lm_problem.evaluate(AlwaysSpace(), "test")[1]
+    assert first_two == pytest.approx(1 - np.mean(stream[1:33] == 32))
+    assert first_two != everything
 
 
 def test_token_batches_larger_than_the_stream_are_refused(tiny_lm1b, token_cache):

@@ -34,7 +34,8 @@ STD = (0.229, 0.224, 0.225)
 class ImageNetClassification:
     """Classify ImageNet (or any class-per-folder image set with ``train/`` and ``val/``);
     see the module. ``workers`` DataLoader processes decode images (0: in the trial's own
-    process); ``l2`` and ``label_smoothing`` regularise the training loss."""
+    process); ``eval_limit`` evaluates at most that many images of a split, evenly spaced
+    through it (None: all); ``l2`` and ``label_smoothing`` regularise the training loss."""
 
     dataset: str = "imagenet"
     validation_per_class: int = 10
@@ -42,11 +43,14 @@ class ImageNetClassification:
     resize_size: int = 256
     workers: int = 8
     eval_batch_size: int = 250
+    eval_limit: int | None = None
     l2: float = 0.0
     label_smoothing: float = 0.0
 
     def __post_init__(self) -> None:
         check_regularization(self.l2, self.label_smoothing)
+        if self.eval_limit is not None and self.eval_limit < 1:
+            raise InvalidParameterError("eval_limit", self.eval_limit, "a positive count or None")
         if not 0 < self.image_size <= self.resize_size:
             raise InvalidParameterError(
                 "image_size", self.image_size, f"a size in (0, resize_size={self.resize_size}]"
@@ -148,6 +152,11 @@ class ImageNetProblem:
         """``(mean cross entropy, top-1 error)`` on the whole of ``split``, in eval mode."""
         images = self.splits[split]
         task = self.task
+        if task.eval_limit is not None and task.eval_limit < len(images.paths):
+            spread = np.linspace(0, len(images.paths) - 1, task.eval_limit).round().astype(int)
+            keep = np.zeros(len(images.paths), bool)
+            keep[spread] = True
+            images = _subset(images, keep)
         dataset = ImageFolderDataset(images, False, task.image_size, task.resize_size)
         order = SeededOrder(len(images.paths), None, shuffle=False)
         loader = self._make_loader(dataset, order, task.eval_batch_size, drop_last=False)

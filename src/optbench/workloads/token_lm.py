@@ -30,7 +30,8 @@ class TokenLanguageModel:
     passed as ``data_path``) in sequences of ``context`` tokens. ``tokenizer`` is "bytes"
     (vocabulary 256) or "bpe" (``vocab_size`` tokens learned from the first
     ``bpe_sample_bytes`` of the training split). ``validation`` and ``test`` are the fractions
-    of a plain text held out (LM1B's splits are fixed). ``label_smoothing`` and ``l2``
+    of a plain text held out (LM1B's splits are fixed). ``eval_sequences`` evaluates at most
+    that many windows from the start of a split (None: all). ``label_smoothing`` and ``l2``
     regularise the training loss (:mod:`optbench.workloads.losses`)."""
 
     dataset: str = "lm1b"
@@ -41,11 +42,16 @@ class TokenLanguageModel:
     validation: float = 0.05
     test: float = 0.05
     eval_batch_size: int = 64
+    eval_sequences: int | None = None
     label_smoothing: float = 0.0
     l2: float = 0.0
 
     def __post_init__(self) -> None:
         check_regularization(self.l2, self.label_smoothing)
+        if self.eval_sequences is not None and self.eval_sequences < 1:
+            raise InvalidParameterError(
+                "eval_sequences", self.eval_sequences, "a positive count or None"
+            )
         if not isinstance(self.context, int) or self.context < 1:
             raise InvalidParameterError("context", self.context, "a positive number of tokens")
         self.tokenization()  # check it early
@@ -129,6 +135,8 @@ class TokenProblem:
         ``split``, in eval mode."""
         stream = torch.from_numpy(np.asarray(self.streams[split]).astype(np.int64))
         windows = (len(stream) - 1) // self.length
+        if self.task.eval_sequences is not None:
+            windows = min(windows, self.task.eval_sequences)
         if windows < 1:
             raise InvalidParameterError(
                 "context", self.length, f"at most {len(stream) - 1} tokens for the {split} split"

@@ -16,6 +16,8 @@ and the Transformer the batch, cut to what a 2-core CPU affords); they have no t
 
 from __future__ import annotations
 
+import dataclasses
+
 from optbench.workloads.cifar import CifarClassification
 from optbench.workloads.classification import ImageClassification
 from optbench.workloads.convnets import all_cnn_c, vgg16_bn
@@ -181,7 +183,7 @@ def imagenet_resnet50() -> WorkloadSpec:
             "budget": 20,
             "eval_every": 20,
             "target": None,
-            "task": ImageNetClassification(l2=1e-4, label_smoothing=0.1, workers=2),
+            "task": ImageNetClassification(l2=1e-4, label_smoothing=0.1, workers=2, eval_limit=256),
         },
         description="ResNet-50 (torchvision's v1.5 layout, 25.6 M parameters), 224 x 224 crops",
     )
@@ -191,9 +193,10 @@ def imagenet_resnet50() -> WorkloadSpec:
 def lm_transformer() -> WorkloadSpec:
     """A decoder-only Transformer on LM1B: batch 256, 750k steps, target cross entropy 3.45
     (paper?); its size and tokenisation are choices (see transformer.py and corpus.py)."""
+    task = TokenLanguageModel(dataset="lm1b", tokenizer="bpe", vocab_size=32_768, context=256)
     return WorkloadSpec(
         name="lm_transformer",
-        task=TokenLanguageModel(dataset="lm1b", tokenizer="bpe", vocab_size=32_768, context=256),
+        task=task,
         model=transformer_lm,
         model_args={**DEFAULT_SIZE, "dropout": 0.1},  # (choice) Vaswani et al.'s dropout
         batch_size=256,
@@ -202,6 +205,12 @@ def lm_transformer() -> WorkloadSpec:
         target=3.45,
         target_metric="validation_loss",
         base_lr=0.1,  # (choice) not measured here
-        cpu={"batch_size": 8, "budget": 20, "eval_every": 20, "target": None},
+        cpu={
+            "batch_size": 8,
+            "budget": 20,
+            "eval_every": 20,
+            "target": None,
+            "task": dataclasses.replace(task, eval_sequences=32),
+        },
         description="6 layers, width 512, 8 heads, context 256, BPE 32k (35.8 M parameters)",
     )
