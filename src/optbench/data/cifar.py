@@ -18,6 +18,7 @@ import codecs
 import functools
 import io
 import pickle
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,8 +152,6 @@ def write_cifar(
     ``.tar.gz`` when ``path`` ends so, else the unpacked folder at ``path``. The training set
     is cut into as many batch files as the official one has. For tests, and for users who
     convert their own images."""
-    import tarfile
-
     layout, path = LAYOUTS[name], Path(path)
     files: dict[str, bytes] = {}
     for names, (images, labels) in ((layout.train, train), (layout.test, test)):

@@ -38,13 +38,12 @@ from optbench.data.archives import read_members
 from optbench.data.discovery import cache_root, locate
 from optbench.data.formats import DataFormatError, register_reader
 from optbench.data.loaders import load_text, stamp
-from optbench.data.sources import LM1B_HELDOUT, LM1B_TRAIN, get_source
+from optbench.data.sources import LM1B_FOLDER, LM1B_HELDOUT, LM1B_TRAIN, get_source
 from optbench.data.splits import split_stream
 from optbench.data.tokenize import BPETokenizer, ByteTokenizer, token_dtype, tokenizer_from_json
 from optbench.errors import InvalidParameterError
 
 SPLITS = ("train", "validation", "test")
-_LM1B_FOLDER = "1-billion-word-language-modeling-benchmark-r13output"
 _LM1B_SHARD = re.compile(r"training-monolingual\.tokenized\.shuffled/news\.en-\d{5}-of-00100")
 
 
@@ -98,7 +97,7 @@ class Lm1bShards:
 
     def read(self, names: tuple[str, ...]) -> Iterator[tuple[str, bytes]]:
         wanted, seen = set(names), set()
-        for name, content in read_members(self.path, _LM1B_FOLDER, wanted.__contains__):
+        for name, content in read_members(self.path, LM1B_FOLDER, wanted.__contains__):
             seen.add(name)
             yield name, content
             if seen == wanted:

@@ -221,7 +221,7 @@ IMAGENET = DatasetSource(
 )
 
 # LM1B's SHA-256 and size are those TensorFlow Datasets pins in url_checksums/lm1b.txt.
-_LM1B_FOLDER = "1-billion-word-language-modeling-benchmark-r13output"
+LM1B_FOLDER = "1-billion-word-language-modeling-benchmark-r13output"
 LM1B_TRAIN = "training-monolingual.tokenized.shuffled/news.en-{:05d}-of-00100"
 LM1B_HELDOUT = "heldout-monolingual.tokenized.shuffled/news.en.heldout-{:05d}-of-00050"
 
@@ -233,11 +233,11 @@ LM1B = DatasetSource(
     licence="Apache 2.0 (the benchmark's scripts); the text is from WMT11 News Crawl",
     files=(
         RemoteFile(
-            f"{_LM1B_FOLDER}.tar.gz",
-            f"http://www.statmt.org/lm-benchmark/{_LM1B_FOLDER}.tar.gz",
+            f"{LM1B_FOLDER}.tar.gz",
+            f"http://www.statmt.org/lm-benchmark/{LM1B_FOLDER}.tar.gz",
             sha256="01ba60381110baf7f189dfd2b8374de371e8c9a340835793f190bdae9e90a34e",
             size=1_792_209_805,
-            extracted=_LM1B_FOLDER,
+            extracted=LM1B_FOLDER,
             members=(LM1B_TRAIN.format(1), LM1B_HELDOUT.format(0), LM1B_HELDOUT.format(1)),
         ),
     ),

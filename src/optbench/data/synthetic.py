@@ -15,7 +15,7 @@ import numpy as np
 
 from optbench.data.cifar import LAYOUTS, write_cifar
 from optbench.data.formats import write_idx
-from optbench.data.sources import LM1B_HELDOUT, LM1B_TRAIN
+from optbench.data.sources import LM1B_FOLDER, LM1B_HELDOUT, LM1B_TRAIN
 
 IDX_NAMES = (
     "train-images-idx3-ubyte",
@@ -126,7 +126,7 @@ def write_image_folder(
 def write_lm1b(root: Path | str, train_shards: int = 2, sentences: int = 400) -> Path:
     """LM1B's unpacked layout with ``train_shards`` training shards and heldout shards 0 and 1,
     each ``sentences`` space-tokenised lines from the tiny grammar; the folder."""
-    folder = Path(root) / "1-billion-word-language-modeling-benchmark-r13output"
+    folder = Path(root) / LM1B_FOLDER
     names = [LM1B_TRAIN.format(i + 1) for i in range(train_shards)]
     names += [LM1B_HELDOUT.format(0), LM1B_HELDOUT.format(1)]
     for seed, name in enumerate(names):
