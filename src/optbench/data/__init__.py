@@ -7,6 +7,8 @@
 >>> data.fetch("fashion_mnist")                  # doctest: +SKIP  (optbench data fetch ...)
 """
 
+from optbench.data.cifar import load_cifar, read_cifar_file, write_cifar
+from optbench.data.corpus import TokenCorpus, Tokenization, load_token_corpus
 from optbench.data.discovery import DataNotFoundError, cache_root, candidates, locate
 from optbench.data.download import DownloadError, fetch, sha256_of, verify
 from optbench.data.formats import (
@@ -16,6 +18,7 @@ from optbench.data.formats import (
     register_reader,
     write_idx,
 )
+from optbench.data.imagefolder import ImageList, scan_image_folder
 from optbench.data.loaders import LabelledImages, load_images, load_text, strip_gutenberg
 from optbench.data.sources import (
     SOURCES,
@@ -34,10 +37,13 @@ def available() -> list[str]:
 
 __all__ = [
     "SOURCES",
+    "TokenCorpus",
+    "Tokenization",
     "DataFormatError",
     "DataNotFoundError",
     "DatasetSource",
     "DownloadError",
+    "ImageList",
     "LabelledImages",
     "RemoteFile",
     "available",
@@ -46,16 +52,21 @@ __all__ = [
     "fetch",
     "get_source",
     "holdout",
+    "load_cifar",
     "load_images",
     "load_text",
+    "load_token_corpus",
     "locate",
+    "read_cifar_file",
     "read_idx",
     "read_text",
     "register_reader",
     "register_source",
+    "scan_image_folder",
     "sha256_of",
     "split_stream",
     "strip_gutenberg",
     "verify",
+    "write_cifar",
     "write_idx",
 ]

@@ -9,7 +9,9 @@ the search order is (the first directory that holds every file of the dataset wi
    where ``optbench data fetch`` writes;
 3. known system locations, e.g. ``/usr/share/datasets/fashion-mnist`` from Debian.
 
-Each file is accepted compressed (``x.gz``) or raw (``x``).
+Each file is accepted compressed (``x.gz``) or raw (``x``), and an archive also as the folder
+it unpacks to when that folder holds the archive's members (``cifar-10-batches-py/`` for
+``cifar-10-python.tar.gz``). For a one-file dataset the path given may be that folder itself.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from optbench.data.sources import DatasetSource, get_source
+from optbench.data.sources import DatasetSource, RemoteFile, get_source
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -28,10 +30,14 @@ class DataNotFoundError(FileNotFoundError):
         self.looked = looked
         lines = [f"{source.title} ({source.name!r}) was not found. optbench looked in:"]
         lines += [f"  {where}  ({why})" for where, why in looked]
-        lines += ["Get it with:", f"  optbench data fetch {source.name}"]
+        if source.manual:
+            lines.append(source.manual)
+        else:
+            lines += ["Get it with:", f"  optbench data fetch {source.name}"]
         if source.system_install:
             lines.append(f"or, as root on Debian/Ubuntu:  {source.system_install}")
-        lines.append("or pass the directory that holds the files (data_path=...).")
+        if not source.manual:
+            lines.append("or pass the directory that holds the files (data_path=...).")
         super().__init__("\n".join(lines))
 
     def __str__(self) -> str:
@@ -75,20 +81,44 @@ def find_file(directory: Path, names: tuple[str, ...]) -> Path | None:
     return None
 
 
+def holds_members(directory: Path, remote: RemoteFile) -> bool:
+    """Whether ``directory`` is an unpacked copy of archive ``remote``: it exists and holds
+    every one of its members (any folder, when the archive lists none)."""
+    return directory.is_dir() and all((directory / m).is_file() for m in remote.members)
+
+
+def find_copy(directory: Path, remote: RemoteFile) -> Path | None:
+    """``remote`` in ``directory``: the file (compressed or raw), else its unpacked folder."""
+    found = find_file(directory, (remote.name, remote.raw_name))
+    if found is None and remote.extracted and holds_members(directory / remote.extracted, remote):
+        found = directory / remote.extracted
+    return found
+
+
 def locate(name: str | DatasetSource, path: Path | str | None = None) -> dict[str, Path]:
-    """The files of dataset ``name``: a dict from each file's official name to its path.
+    """The files of dataset ``name``: a dict from each file's official name to its path (for
+    an archive, the archive or the folder it unpacks to).
 
     Raises :class:`DataNotFoundError` listing every place searched and the fetch command.
     """
     source = get_source(name) if isinstance(name, str) else name
     looked: list[tuple[Path, str]] = []
+    single = source.files[0] if len(source.files) == 1 else None
     for directory, why in candidates(source, path):
-        if directory.is_file() and len(source.files) == 1:
-            return {source.files[0].name: directory}
-        found = {f.name: find_file(directory, (f.name, f.raw_name)) for f in source.files}
-        missing = [n for n, p in found.items() if p is None]
+        if single is not None and directory.is_file():
+            return {single.name: directory}
+        if single is not None and single.members and holds_members(directory, single):
+            return {single.name: directory}
+        found = {f.name: find_copy(directory, f) for f in source.files}
+        missing = [_describe(f) for f in source.files if found[f.name] is None]
         if not missing:
             return found  # type: ignore[return-value]
         state = "no such directory" if not directory.is_dir() else f"missing {', '.join(missing)}"
         looked.append((directory, f"{why}: {state}"))
     raise DataNotFoundError(source, looked)
+
+
+def _describe(remote: RemoteFile) -> str:
+    if remote.extracted is None or remote.extracted == remote.name:
+        return f"{remote.name}/" if remote.url is None else remote.name
+    return f"{remote.name} (or its folder {remote.extracted}/)"

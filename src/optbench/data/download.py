@@ -126,9 +126,12 @@ def fetch(
     """Download dataset ``name`` into ``root/<name>`` (default: the cache); its directory.
 
     ``mirror`` replaces each official URL's directory by another base URL serving the same
-    file names; what it serves is verified against the same pinned checksums.
+    file names; what it serves is verified against the same pinned checksums. A dataset that
+    cannot be downloaded (ImageNet) raises :class:`DownloadError` saying where to put it.
     """
     source = get_source(name) if isinstance(name, str) else name
+    if any(remote.url is None for remote in source.files):
+        raise DownloadError(source.manual or f"{source.title} has no download URL")
     directory = Path(root or cache_root()).expanduser() / source.name
     columns = (
         TextColumn("{task.description}"),

@@ -21,22 +21,29 @@ from optbench.data.formats import DataFormatError, read_idx, read_text
 class LabelledImages:
     """An image classification dataset in its official train/test split, as stored."""
 
-    train_images: np.ndarray  # (N, H, W) uint8
+    train_images: np.ndarray  # (N, H, W) or (N, C, H, W) uint8
     train_labels: np.ndarray  # (N,) integers
     test_images: np.ndarray
     test_labels: np.ndarray
 
 
-def _stamp(paths: dict[str, Path]) -> tuple:
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths.values())
+def stamp(paths: dict[str, Path]) -> tuple:
+    """What identifies the content of ``paths`` for a per-process cache: each path with its
+    size and modification time (for a folder, those of every file in it)."""
+
+    def one(path: Path) -> tuple:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        return (str(path), *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+
+    return tuple(one(p) for p in paths.values())
 
 
 @functools.lru_cache(maxsize=4)
-def _read_images(stamp: tuple) -> LabelledImages:
-    arrays = [read_idx(path) for path, _, _ in stamp]
-    for (path, _, _), images, labels in [
-        (stamp[0], arrays[0], arrays[1]),
-        (stamp[2], arrays[2], arrays[3]),
+def _read_images(files_stamp: tuple) -> LabelledImages:
+    arrays = [read_idx(entry[0]) for entry in files_stamp]
+    for path, images, labels in [
+        (files_stamp[0][0], arrays[0], arrays[1]),
+        (files_stamp[2][0], arrays[2], arrays[3]),
     ]:
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
             raise DataFormatError(path, f"images {images.shape} do not match labels {labels.shape}")
@@ -47,7 +54,7 @@ def load_images(name: str = "fashion_mnist", path: Path | str | None = None) -> 
     """The IDX image dataset ``name`` (MNIST layout: train/t10k images and labels)."""
     files = locate(name, path)
     ordered = {key: files[key] for key in sorted(files, key=_idx_order)}
-    return _read_images(_stamp(ordered))
+    return _read_images(stamp(ordered))
 
 
 def _idx_order(file_name: str) -> int:
@@ -70,10 +77,10 @@ def strip_gutenberg(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _read_text(stamp: tuple) -> str:
-    text = strip_gutenberg(read_text(stamp[0][0]))
+def _read_text(files_stamp: tuple) -> str:
+    text = strip_gutenberg(read_text(files_stamp[0][0]))
     if not text:
-        raise DataFormatError(stamp[0][0], "holds no text")
+        raise DataFormatError(files_stamp[0][0], "holds no text")
     return text
 
 
@@ -83,4 +90,4 @@ def load_text(name: str = "war_and_peace", path: Path | str | None = None) -> st
         files = {"text": Path(path)}
     else:
         files = locate(name, path)
-    return _read_text(_stamp(files))
+    return _read_text(stamp(files))

@@ -8,6 +8,10 @@ other gzip header, other file hash), and such a copy is accepted when its conten
 War and Peace is the one unpinned file: Project Gutenberg regenerates its ebooks' headers now
 and then, so no file hash stays valid and none could be checked here. It is checked by
 content instead (its title and a minimum size) and the hash that was received is printed.
+
+Archives. A ``.tar.gz`` may be used as downloaded or unpacked: ``extracted`` names the folder
+it unpacks to and ``members`` the files that folder must hold; discovery accepts either.
+ImageNet has no URL (its licence needs a sign-in): ``manual`` says where to put it instead.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ class RemoteFile:
     """One file of a dataset: its name on disk, its official URL and how to verify it."""
 
     name: str
-    url: str
+    url: str | None  # None: not downloadable, the user puts it in place
     sha256: str | None
     content_sha256: str | None = None
     size: int | None = None
     must_contain: str | None = None  # for unpinned text: a phrase the real file holds
     min_size: int = 0
+    extracted: str | None = None  # the folder this file unpacks to, accepted instead of it
+    members: tuple[str, ...] = ()  # files that folder must hold (paths inside it)
 
     @property
     def raw_name(self) -> str:
@@ -47,6 +53,7 @@ class DatasetSource:
     licence: str
     system_dirs: tuple[str, ...] = ()
     system_install: str | None = None  # a command that installs it system-wide
+    manual: str | None = None  # for data that cannot be downloaded: how to put it in place
 
     def file(self, name: str) -> RemoteFile:
         """The file called ``name`` (its compressed or raw name)."""
@@ -151,6 +158,91 @@ WAR_AND_PEACE = DatasetSource(
     ),
 )
 
+# The two CIFAR archives' SHA-256s are those Keras pins in ``keras.datasets.cifar10`` and
+# ``cifar100`` (``file_hash``) and torchvision's prototype datasets pin (``_SHA256``); their
+# sizes and the MD5s the Toronto page publishes (c58f30108f718f92721af3b95e74349a,
+# eb9058c3a382ffc7106e4002c42a8d85) agree with the files those projects verify.
+_CIFAR_URL = "https://www.cs.toronto.edu/~kriz/"
+
+CIFAR10 = DatasetSource(
+    name="cifar10",
+    title="CIFAR-10 (python version)",
+    format="cifar",
+    homepage="https://www.cs.toronto.edu/~kriz/cifar.html",
+    licence="no licence stated; cite Krizhevsky (2009)",
+    files=(
+        RemoteFile(
+            "cifar-10-python.tar.gz",
+            _CIFAR_URL + "cifar-10-python.tar.gz",
+            sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+            size=170_498_071,
+            extracted="cifar-10-batches-py",
+            members=(*(f"data_batch_{i}" for i in range(1, 6)), "test_batch"),
+        ),
+    ),
+)
+
+CIFAR100 = DatasetSource(
+    name="cifar100",
+    title="CIFAR-100 (python version)",
+    format="cifar",
+    homepage="https://www.cs.toronto.edu/~kriz/cifar.html",
+    licence="no licence stated; cite Krizhevsky (2009)",
+    files=(
+        RemoteFile(
+            "cifar-100-python.tar.gz",
+            _CIFAR_URL + "cifar-100-python.tar.gz",
+            sha256="85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7",
+            size=169_001_437,
+            extracted="cifar-100-python",
+            members=("train", "test"),
+        ),
+    ),
+)
+
+IMAGENET = DatasetSource(
+    name="imagenet",
+    title="ImageNet (ILSVRC 2012), class-per-folder JPEG layout",
+    format="imagefolder",
+    homepage="https://image-net.org/download.php",
+    licence="ImageNet terms of access (non-commercial research; needs a sign-in)",
+    files=(
+        RemoteFile("train", None, None, extracted="train"),
+        RemoteFile("val", None, None, extracted="val"),
+    ),
+    manual=(
+        "ImageNet cannot be downloaded by optbench: its licence needs a sign-in at "
+        "https://image-net.org. Download ILSVRC2012_img_train.tar and ILSVRC2012_img_val.tar "
+        "there, unpack them as train/<wnid>/*.JPEG and val/<wnid>/*.JPEG (the validation "
+        "images sorted into one folder per class, e.g. with the usual valprep.sh) in "
+        "$OPTBENCH_DATA/imagenet or ~/.cache/optbench/imagenet, or pass that folder as "
+        "data_path."
+    ),
+)
+
+# LM1B's SHA-256 and size are those TensorFlow Datasets pins in url_checksums/lm1b.txt.
+LM1B_FOLDER = "1-billion-word-language-modeling-benchmark-r13output"
+LM1B_TRAIN = "training-monolingual.tokenized.shuffled/news.en-{:05d}-of-00100"
+LM1B_HELDOUT = "heldout-monolingual.tokenized.shuffled/news.en.heldout-{:05d}-of-00050"
+
+LM1B = DatasetSource(
+    name="lm1b",
+    title="One Billion Word Benchmark (LM1B, Chelba et al. 2013), r13output",
+    format="lm1b",
+    homepage="https://www.statmt.org/lm-benchmark/",
+    licence="Apache 2.0 (the benchmark's scripts); the text is from WMT11 News Crawl",
+    files=(
+        RemoteFile(
+            f"{LM1B_FOLDER}.tar.gz",
+            f"http://www.statmt.org/lm-benchmark/{LM1B_FOLDER}.tar.gz",
+            sha256="01ba60381110baf7f189dfd2b8374de371e8c9a340835793f190bdae9e90a34e",
+            size=1_792_209_805,
+            extracted=LM1B_FOLDER,
+            members=(LM1B_TRAIN.format(1), LM1B_HELDOUT.format(0), LM1B_HELDOUT.format(1)),
+        ),
+    ),
+)
+
 SOURCES: dict[str, DatasetSource] = {}
 
 
@@ -169,5 +261,5 @@ def get_source(name: str) -> DatasetSource:
     return SOURCES[name]
 
 
-for _source in (FASHION_MNIST, MNIST, WAR_AND_PEACE):
+for _source in (FASHION_MNIST, MNIST, WAR_AND_PEACE, CIFAR10, CIFAR100, IMAGENET, LM1B):
     register_source(_source)

@@ -2,7 +2,8 @@
 
 - Images: the official test set is the test set; the first ``validation`` examples of the
   official training set are held out as the validation set (as TensorFlow's classic
-  ``input_data.read_data_sets`` did: Fashion-MNIST 55k train / 5k validation / 10k test).
+  ``input_data.read_data_sets`` did: Fashion-MNIST 55k train / 5k validation / 10k test), or
+  the last ones (CIFAR: the second half of ``data_batch_5``, 45k / 5k / 10k).
 - Text: one contiguous stream cut in three: the first part trains, the next validates, the
   last tests (fractions are the workload's).
 """
@@ -14,13 +15,16 @@ import numpy as np
 from optbench.errors import InvalidParameterError
 
 
-def holdout(images: np.ndarray, labels: np.ndarray, validation: int) -> tuple:
+def holdout(images: np.ndarray, labels: np.ndarray, validation: int, last: bool = False) -> tuple:
     """``(train_images, train_labels, val_images, val_labels)`` with the first ``validation``
-    examples held out."""
+    examples held out (the last ones when ``last``)."""
     if not 0 < validation < len(labels):
         raise InvalidParameterError(
             "validation", validation, f"a number of examples in (0, {len(labels)})"
         )
+    if last:
+        cut = len(labels) - validation
+        return images[:cut], labels[:cut], images[cut:], labels[cut:]
     return images[validation:], labels[validation:], images[:validation], labels[:validation]
 
 

@@ -9,28 +9,42 @@ evaluation cadence, target, base learning rate), each with a ``<name>_cpu`` vari
 """
 
 from optbench.workloads import zoo
+from optbench.workloads.cifar import CifarClassification
 from optbench.workloads.classification import ClassificationProblem, ImageClassification
+from optbench.workloads.convnets import all_cnn_c, vgg16_bn
+from optbench.workloads.imagenet import ImageNetClassification
 from optbench.workloads.language import CharLanguageModel, LanguageProblem
 from optbench.workloads.models import CharLSTM, char_lstm, mlp, simple_cnn
 from optbench.workloads.registry import available, create, register, register_spec, unregister
+from optbench.workloads.resnets import cifar_resnet, resnet50
 from optbench.workloads.spec import Problem, Task, WorkloadSpec
+from optbench.workloads.token_lm import TokenLanguageModel
+from optbench.workloads.transformer import transformer_lm
 
 __all__ = [
     "CharLSTM",
     "CharLanguageModel",
+    "CifarClassification",
     "ClassificationProblem",
     "ImageClassification",
+    "ImageNetClassification",
     "LanguageProblem",
     "Problem",
     "Task",
+    "TokenLanguageModel",
     "WorkloadSpec",
+    "all_cnn_c",
     "available",
     "char_lstm",
+    "cifar_resnet",
     "create",
     "mlp",
     "register",
     "register_spec",
+    "resnet50",
     "simple_cnn",
+    "transformer_lm",
     "unregister",
+    "vgg16_bn",
     "zoo",
 ]

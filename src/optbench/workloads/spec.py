@@ -4,6 +4,7 @@ evaluation cadence, target and base learning rate, plus the overrides of its ``c
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -12,6 +13,8 @@ import torch
 from torch import nn
 
 from optbench.errors import InvalidParameterError, check_int
+
+TARGET_METRICS = ("validation_error", "validation_loss")
 
 
 class Problem(Protocol):
@@ -38,10 +41,13 @@ class Task(Protocol):
 class WorkloadSpec:
     """Everything that defines a workload except the optimizer.
 
-    ``target`` is a validation error rate, the one steps-to-target counts to (None: no
-    target). ``base_lr`` is a learning rate known to train this workload reasonably with
-    plain momentum; protocol presets scale their learning-rate ranges by it. ``cpu`` holds
-    the field overrides of the ``<name>_cpu`` variant (a budget a 2-core CPU can afford).
+    ``target`` is the value of ``target_metric`` that steps-to-target counts to (None: no
+    target): by default ``"validation_error"``, an error rate in (0, 1); or
+    ``"validation_loss"``, a positive cross entropy (nats), for workloads whose paper target
+    is a loss, like the Transformer language model's. ``base_lr`` is a learning rate known
+    to train this workload reasonably with plain momentum; protocol presets scale their
+    learning-rate ranges by it. ``cpu`` holds the field overrides of the ``<name>_cpu``
+    variant (a budget a 2-core CPU can afford).
     """
 
     name: str
@@ -55,6 +61,7 @@ class WorkloadSpec:
     model_args: Mapping[str, Any] = field(default_factory=dict)
     cpu: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    target_metric: str = "validation_error"
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "budget", "eval_every"):
@@ -62,8 +69,16 @@ class WorkloadSpec:
             check_int(name, value, 1)
         if not self.base_lr > 0:
             raise InvalidParameterError("base_lr", self.base_lr, "a positive number")
-        if self.target is not None and not 0 < self.target < 1:
+        if self.target_metric not in TARGET_METRICS:
+            raise InvalidParameterError(
+                "target_metric", self.target_metric, f"one of {', '.join(TARGET_METRICS)}"
+            )
+        if self.target is None:
+            return
+        if self.target_metric == "validation_error" and not 0 < self.target < 1:
             raise InvalidParameterError("target", self.target, "an error rate in (0, 1) or None")
+        if self.target_metric == "validation_loss" and not 0 < self.target < math.inf:
+            raise InvalidParameterError("target", self.target, "a positive loss or None")
 
     def replace(self, **overrides: Any) -> WorkloadSpec:
         """A copy with some fields changed; unknown fields raise."""
