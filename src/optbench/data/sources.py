@@ -158,6 +158,23 @@ WAR_AND_PEACE = DatasetSource(
     ),
 )
 
+PRIDE_AND_PREJUDICE = DatasetSource(
+    name="pride_and_prejudice",
+    title="Pride and Prejudice (Austen), Project Gutenberg ebook #1342",
+    format="text",
+    homepage="https://www.gutenberg.org/ebooks/1342",
+    licence="public domain in the USA (Project Gutenberg licence)",
+    files=(
+        RemoteFile(
+            "pg1342.txt",
+            "https://www.gutenberg.org/cache/epub/1342/pg1342.txt",
+            sha256=None,
+            must_contain="PRIDE AND PREJUDICE",
+            min_size=600_000,
+        ),
+    ),
+)
+
 # The two CIFAR archives' SHA-256s are those Keras pins in ``keras.datasets.cifar10`` and
 # ``cifar100`` (``file_hash``) and torchvision's prototype datasets pin (``_SHA256``); their
 # sizes and the MD5s the Toronto page publishes (c58f30108f718f92721af3b95e74349a,
@@ -261,5 +278,14 @@ def get_source(name: str) -> DatasetSource:
     return SOURCES[name]
 
 
-for _source in (FASHION_MNIST, MNIST, WAR_AND_PEACE, CIFAR10, CIFAR100, IMAGENET, LM1B):
+for _source in (
+    FASHION_MNIST,
+    MNIST,
+    WAR_AND_PEACE,
+    PRIDE_AND_PREJUDICE,
+    CIFAR10,
+    CIFAR100,
+    IMAGENET,
+    LM1B,
+):
     register_source(_source)
