@@ -128,3 +128,22 @@ def test_status_list_and_export(stored, tmp_path, capsys, monkeypatch):
 def test_every_shipped_experiment_file_is_valid(path):
     plans = experiment.load(path).plans()
     assert len(plans) >= 3 and all(plan.trials >= 16 for plan in plans)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["rn"], "invalid choice: 'rn' .* \\(did you mean 'run'\\?\\) \\(see optbench --help\\)"),
+        (["list", "workload"], "did you mean 'workloads'\\?"),
+        (["status", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
+        (["run", "--trials"], "argument --trials: expected one argument"),
+        (["run", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    ],
+)
+def test_command_line_syntax_errors_are_one_line_with_exit_2(capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("optbench: error: ")
+    assert re.search(message, err)

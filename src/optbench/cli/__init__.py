@@ -9,9 +9,12 @@ state.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from optbench import __version__
 from optbench.cli import data, info, report, study
@@ -19,9 +22,22 @@ from optbench.cli import data, info, report, study
 COMMAND_MODULES = (study, info, report, data)
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other optbench error (the
+    usage is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)", message)
+        if choice:
+            known = [name.strip(" '") for name in choice.group(2).split(",")]
+            close = difflib.get_close_matches(choice.group(1), known, n=3, cutoff=0.5)
+            message += f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+        self.exit(2, f"optbench: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="optbench", description="Fair comparisons of deep-learning optimizers."
     )
     parser.add_argument("--version", action="version", version=f"optbench {__version__}")
