@@ -20,7 +20,7 @@ from optbench.store import (
     TrialState,
     Worker,
 )
-from optbench.store.schema import Meta, TrialRow
+from optbench.store.schema import SCHEMA_VERSION, Meta, TrialRow
 
 
 def _spec(key: str = "study-a", budget: int = 100) -> StudySpec:
@@ -195,7 +195,8 @@ def test_concurrent_workers_never_claim_the_same_trial(store, database):
 def test_a_database_of_another_schema_version_is_refused(store, database):
     with Session(store.engine) as session, session.begin():
         session.execute(update(Meta).where(Meta.key == "schema_version").values(value="99"))
-    with pytest.raises(StoreError, match="has schema version 99; this optbench reads version 2"):
+    expected = f"has schema version 99; this optbench reads version {SCHEMA_VERSION}"
+    with pytest.raises(StoreError, match=expected):
         Store(database)
 
 

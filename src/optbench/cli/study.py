@@ -42,6 +42,7 @@ RUN_FLAGS = {  # flag attribute -> experiment field
     "ray_address": "ray_address",
     "data_path": "data_path",
     "max_attempts": "max_attempts",
+    "precision": "precision",
 }
 LISTED = ("workloads", "optimizers", "protocols")  # comma-separated on the command line
 
@@ -72,6 +73,8 @@ def check_data(workload_names: list[str], data_path: str | None) -> None:
 def _check_here(spec: experiment.Experiment) -> None:
     """Where trials run on this machine, its device and data are checked before anything is
     stored; a Ray cluster's nodes check their own (a failure is stored and retried)."""
+    if spec.precision == "tf32" and not spec.device.startswith("cuda"):
+        raise InvalidParameterError("precision", "tf32", f"float32 or bfloat16 on {spec.device}")
     if spec.executor != "ray":
         check_device(spec.device, present=True)
         check_data(spec.workloads, spec.data_path)
@@ -185,7 +188,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         run_parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=integer)
     run_parser.add_argument("--sampler", choices=samplers.available())
     run_parser.add_argument("--executor", choices=executors.available())
-    run_parser.add_argument("--device", help="cpu, cuda, cuda:N or auto")
+    run_parser.add_argument("--device", help="cpu, cuda, cuda:N, mps or auto")
+    run_parser.add_argument(
+        "--precision", help="float32 (default), tf32 (CUDA) or bfloat16 (autocast)"
+    )
     run_parser.add_argument("--ray-address", dest="ray_address", help="join this Ray cluster")
     run_parser.add_argument("--data-path", dest="data_path", help="where the datasets are")
     _add_retry_flags(run_parser)

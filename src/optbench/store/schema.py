@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Base(DeclarativeBase):
@@ -89,7 +89,9 @@ class StudyRow(Base):
 class TrialRow(Base):
     """One training run: a point of the study's space and a seed, with its lifecycle and the
     provenance of the result (optbench and torch versions, device, host, and ``runtime``: the
-    torch threads and whether denormals were flushed). ``attempts`` counts the claims; ``error``
+    torch threads, whether denormals were flushed, the numeric precision). ``workload_params``
+    holds the workload's own searched hyperparameters (regularisation), ``hparams`` the
+    optimizer's. ``attempts`` counts the claims; ``error``
     keeps the last failure's message."""
 
     __tablename__ = "trials"
@@ -103,6 +105,7 @@ class TrialRow(Base):
     hparams: Mapped[dict] = mapped_column(JSON)
     schedule: Mapped[str] = mapped_column(String(50))
     schedule_params: Mapped[dict] = mapped_column(JSON)
+    workload_params: Mapped[dict] = mapped_column(JSON, default=dict)
     unit_point: Mapped[list] = mapped_column(JSON)
     state: Mapped[TrialState] = mapped_column(
         Enum(TrialState, native_enum=False, length=16, values_callable=_values),

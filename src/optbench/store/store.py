@@ -58,6 +58,7 @@ class QueuedTrial:
     schedule: str
     schedule_params: dict
     unit_point: list
+    workload_params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from optbench.errors import InvalidParameterError, check_int, unknown_name
 from optbench.executors import ExecutorSettings
 from optbench.limits import INTEGER_FIELDS
 from optbench.study.plan import RunOptions, StudyPlan, check_queued
+from optbench.study.trial import check_precision
 from optbench.tuning import protocols, samplers
 
 LOOKUPS = {  # field -> the lookup that raises, naming the close matches, for an unknown name
@@ -62,6 +63,7 @@ class Experiment(BaseModel):
     budget: int | None = None
     eval_every: int | None = None
     sampler: str | None = None
+    precision: str = "float32"
     executor: str = "inline"
     workers: int = 2
     max_attempts: int = 3
@@ -88,6 +90,11 @@ class Experiment(BaseModel):
             expected = f"each name once ({repeated[0]!r} is repeated)"
             raise InvalidParameterError(info.field_name, names, expected)
         return names
+
+    @field_validator("precision")
+    @classmethod
+    def _precision(cls, precision: str) -> str:
+        return check_precision(precision)
 
     @field_validator("data_path")
     @classmethod
@@ -123,6 +130,7 @@ class Experiment(BaseModel):
                 budget=self.budget,
                 eval_every=self.eval_every,
                 sampler=self.sampler,
+                precision=self.precision,
             )
             for w in self.workloads
             for p in self.protocols

@@ -20,14 +20,15 @@ from optbench import workloads
 from optbench.errors import InvalidParameterError, check_int
 from optbench.limits import INTEGER_FIELDS, MAX_QUEUED, MAX_THREADS
 from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
-from optbench.study.trial import Trial, TrialResult, check_device
+from optbench.study.trial import Trial, TrialResult, check_device, check_precision
 from optbench.tuning import protocols, samplers
 
 
 @dataclass(frozen=True)
 class StudyPlan:
     """What a user asks for. ``trials``, ``sampler``: the protocol's when None; ``budget``,
-    ``eval_every``: the workload's when None; ``seeds``: replicates of every point."""
+    ``eval_every``: the workload's when None; ``seeds``: replicates of every point;
+    ``precision``: the arithmetic of every trial (:data:`~optbench.study.trial.PRECISIONS`)."""
 
     workload: str
     optimizer: str
@@ -38,8 +39,10 @@ class StudyPlan:
     budget: int | None = None
     eval_every: int | None = None
     sampler: str | None = None
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
+        check_precision(self.precision)
         for name in ("trials", "seeds", "seed", "budget", "eval_every"):
             minimum, maximum = INTEGER_FIELDS[name]
             optional = name not in ("seeds", "seed")
@@ -101,6 +104,9 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
     workload = workloads.create(plan.workload)
     protocol = protocols.load_protocol(plan.protocol)
     space = protocol.space(plan.optimizer, workload.base_lr)
+    for h in space.workload_hyperparameters:  # the workload has each, at every extreme
+        for value in h.extremes():
+            workload.with_hyperparameters({h.name: value})
     trials = plan.trials or protocol.trials
     check_queued(trials, plan.seeds)
     sampler_name = plan.sampler or protocol.sampler
@@ -119,6 +125,8 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
         "seed": plan.seed,
         "grid_size": trials if sampler_name == "grid" else None,
     }
+    if plan.precision != "float32":  # float32 studies keep the keys they had before
+        identity["precision"] = plan.precision
     spec = StudySpec(
         key=_canonical_hash(identity),
         name=f"{workload.name}/{plan.optimizer}/{protocol.name}",
@@ -137,6 +145,8 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
             "batch_size": workload.batch_size,
             "trials": trials,
             "seeds": plan.seeds,
+            "precision": plan.precision,
+            "target_metric": workload.target_metric,
         },
     )
     queued = []
@@ -152,6 +162,7 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
                     schedule=point.schedule,
                     schedule_params=dict(point.schedule_params),
                     unit_point=list(point.unit),
+                    workload_params=dict(point.workload_params),
                 )
             )
     return PlannedStudy(spec, tuple(queued))
@@ -178,15 +189,15 @@ def trial_of(claim: Claim, options: RunOptions) -> Trial:
         hparams=queued.hparams,
         schedule=queued.schedule,
         schedule_params=queued.schedule_params,
+        workload_params=queued.workload_params,
         seed=queued.seed,
         budget=study.budget,
         eval_every=study.eval_every,
         device=options.device,
         threads=options.threads,
         data_path=options.data_path,
+        precision=study.settings.get("precision", "float32"),
     )
-
-
 
 
 def outcome_of(result: TrialResult) -> Outcome:
@@ -201,6 +212,10 @@ def outcome_of(result: TrialResult) -> Outcome:
         optbench_version=result.optbench_version,
         torch_version=result.torch_version,
         device=result.device,
-        runtime={"threads": result.threads, "flush_denormal": result.flush_denormal},
+        runtime={
+            "threads": result.threads,
+            "flush_denormal": result.flush_denormal,
+            "precision": result.trial.precision,
+        },
         measurements=[(step, name, float(value)) for step, name, value in result.measurements()],
     )

@@ -23,16 +23,17 @@ import dataclasses
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
 
 import optbench
 from optbench import optimizers, schedules, workloads
-from optbench.errors import check_int
+from optbench.errors import InvalidParameterError, check_int
 from optbench.study.trial import COMPLETED, DIVERGED, EvalPoint, Trial, TrialResult
 
+Arithmetic = Callable[[], contextlib.AbstractContextManager]
 #: Steps between two divergence checks, by device type (1 where a check costs no sync).
 CHECK_EVERY = {"cpu": 1, "cuda": 16}
 
@@ -73,6 +74,25 @@ def denormals_flushed() -> Iterator[bool]:
         torch.set_flush_denormal(False)
 
 
+@contextlib.contextmanager
+def precision_of(precision: str, device: torch.device) -> Iterator[Arithmetic]:
+    """Run the body with ``precision``'s arithmetic; yields a factory of the context the
+    forward passes run in (bfloat16 autocast, or nothing). TF32 is off unless asked for, also
+    on CUDA, where cuDNN's convolutions would otherwise use it by default."""
+    if precision == "tf32" and device.type != "cuda":
+        raise InvalidParameterError("precision", precision, "float32 or bfloat16 off CUDA")
+    tf32 = precision == "tf32"
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = tf32
+    try:
+        if precision == "bfloat16":
+            yield lambda: torch.autocast(device.type, dtype=torch.bfloat16)
+        else:
+            yield contextlib.nullcontext
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
 def trial_seeds(seed: int) -> tuple[int, int]:
     """Independent ``(initialisation, data order)`` seeds derived from the trial's seed."""
     init, data = np.random.SeedSequence(seed).generate_state(2)
@@ -97,14 +117,18 @@ def _to_host(losses: list[torch.Tensor]) -> list[float]:
 def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
     """Train ``trial`` and return its curve, status and timings. ``check_every`` overrides
     the steps between divergence checks (default: :data:`CHECK_EVERY` for the device)."""
-    spec = workloads.create(trial.workload)
+    spec = workloads.create(trial.workload).with_hyperparameters(trial.workload_params)
     budget = trial.budget or spec.budget
     eval_every = spec.eval_every if trial.eval_every is None else trial.eval_every
     device, threads = resolve_device(trial.device), trial.threads or usable_cores()
     if check_every is None:
         check_every = CHECK_EVERY.get(device.type, 1)
     check_int("check_every", check_every, 1)
-    with torch_threads(threads), denormals_flushed() as flushed:
+    with (
+        torch_threads(threads),
+        denormals_flushed() as flushed,
+        precision_of(trial.precision, device) as arithmetic,
+    ):
         # -- setup: data order and initialisation from the trial's seed, then the optimizer
         start = time.perf_counter()
         init_seed, data_seed = trial_seeds(trial.seed)
@@ -130,7 +154,8 @@ def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
                 group["lr"] = base_lr * multiplier
 
             # -- batch and forward pass
-            loss = problem.train_loss(model, problem.next_batch())
+            with arithmetic():
+                loss = problem.train_loss(model, problem.next_batch())
             unchecked.append(loss.detach())
 
             # -- divergence: the first non-finite loss since the last check stops the trial
@@ -151,7 +176,8 @@ def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
             # -- evaluation: validation (test after the last step), timed apart from training
             if evaluate_now:
                 tick = time.perf_counter()
-                point = _evaluate(problem, model, done, loss_sum / loss_count, done == budget)
+                with arithmetic():
+                    point = _evaluate(problem, model, done, loss_sum / loss_count, done == budget)
                 curve.append(dataclasses.replace(point, seconds=tick - loop_start - eval_seconds))
                 eval_seconds += time.perf_counter() - tick
                 loss_sum, loss_count = 0.0, 0

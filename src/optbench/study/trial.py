@@ -29,6 +29,18 @@ METRICS = (
 )
 
 
+#: Arithmetic a trial may use: plain float32 (the paper's comparisons, the default; TF32 off
+#: on CUDA), TF32 matrix products on CUDA, or bfloat16 autocast of the forward pass.
+PRECISIONS = ("float32", "tf32", "bfloat16")
+
+
+def check_precision(precision: object) -> str:
+    """``precision`` if it is one of :data:`PRECISIONS`."""
+    if precision not in PRECISIONS:
+        raise InvalidParameterError("precision", precision, f"one of {', '.join(PRECISIONS)}")
+    return precision
+
+
 DEVICE_FORM = re.compile(r"cpu|auto|mps|cuda(:[0-9]{1,4})?")
 
 
@@ -64,6 +76,8 @@ class Trial:
     evaluates only after the last step. ``device`` is "cpu", "cuda", "cuda:N" or "auto" (CUDA
     when present). ``threads`` is the number of torch intra-op threads (None: every core this
     process may use). ``data_path`` points at the data when it is not where discovery looks.
+    ``workload_params`` sets the workload's own hyperparameters (its regularisation,
+    ``WorkloadSpec.with_hyperparameters``); ``precision`` is one of :data:`PRECISIONS`.
     """
 
     workload: str
@@ -71,16 +85,20 @@ class Trial:
     hparams: Mapping[str, float]
     schedule: str = "constant"
     schedule_params: Mapping[str, Any] = field(default_factory=dict)
+    workload_params: Mapping[str, float] = field(default_factory=dict)
     seed: int = 0
     budget: int | None = None
     eval_every: int | None = None
     device: str = "cpu"
     threads: int | None = None
     data_path: str | None = None
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hparams", dict(self.hparams))
         object.__setattr__(self, "schedule_params", dict(self.schedule_params))
+        object.__setattr__(self, "workload_params", dict(self.workload_params))
+        check_precision(self.precision)
         check_int("seed", self.seed)
         for name in ("budget", "eval_every", "threads"):
             check_int(name, getattr(self, name), *INTEGER_FIELDS[name], optional=True)

@@ -30,7 +30,7 @@ from optbench.tuning import samplers
 from optbench.tuning.spaces import SearchSpace
 
 PRESET_ORDER = ("lr-grid", "lr-only", "lr-schedule", "full")
-_KEYS = ("name", "description", "sampler", "trials", "base_lr", "schedule", "spaces")
+_KEYS = ("name", "description", "sampler", "trials", "base_lr", "schedule", "workload", "spaces")
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ class Protocol:
                 "optimizer": optimizer,
                 "hyperparameters": hyperparameters,
                 "schedule": data.get("schedule", {"name": "constant"}),
+                **({"workload": data["workload"]} if "workload" in data else {}),
             }
             try:
                 spaces[optimizer] = SearchSpace.from_data(space_data)

@@ -15,6 +15,9 @@ concrete hyperparameters of a trial::
       hyperparameters:
         end_factor: {scale: log, low: 0.0001, high: 0.1}
         decay_fraction: {scale: linear, low: 0.5, high: 1.0}
+    workload:                                                   # optional: the workload's own
+      l2: {scale: log, low: 1.0e-5, high: 1.0e-3}               # regularisation, see
+      label_smoothing: {scale: linear, low: 0.0, high: 0.2}     # WorkloadSpec.hyperparameters
 
 Derived parametrizations (docs/method.md, section 4): ``lr_over_eps`` gives
 ``lr = lr_over_eps * eps`` (Adam, NAdam), ``lr_over_sqrt_eps`` gives
@@ -23,6 +26,7 @@ Derived parametrizations (docs/method.md, section 4): ``lr_over_eps`` gives
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -43,8 +47,9 @@ HASH_FORMAT = "optbench.space/1"
 @dataclass(frozen=True)
 class Point:
     """A decoded point: what a trial needs (``hyperparameters`` for ``optimizers.create``,
-    ``schedule``/``schedule_params`` for ``schedules.build``), plus the searched values by
-    dimension name and the unit-cube coordinates they came from."""
+    ``schedule``/``schedule_params`` for ``schedules.build``, ``workload_params`` for
+    ``WorkloadSpec.with_hyperparameters``), plus the searched values by dimension name and the
+    unit-cube coordinates they came from."""
 
     optimizer: str
     hyperparameters: dict[str, Value]
@@ -52,6 +57,7 @@ class Point:
     schedule_params: dict[str, Value]
     searched: dict[str, Value] = field(default_factory=dict)
     unit: tuple[float, ...] = ()
+    workload_params: dict[str, Value] = field(default_factory=dict)
 
 
 def _sorted(hyperparameters: Any, field_name: str) -> tuple[Hyperparameter, ...]:
@@ -68,25 +74,30 @@ def _sorted(hyperparameters: Any, field_name: str) -> tuple[Hyperparameter, ...]
 
 @dataclass(frozen=True)
 class SearchSpace:
-    """The searched and fixed hyperparameters of one optimizer, and its schedule's.
+    """The searched and fixed hyperparameters of one optimizer, its schedule's and, optionally,
+    the workload's own (regularisation such as ``l2``, ``label_smoothing`` or a dropout rate;
+    which a workload has is ``WorkloadSpec.hyperparameters()``, checked when a study is planned).
 
     Hyperparameters are kept sorted by name, so the order they were written in changes
     neither the hash nor the points. Dimensions (the searched ones) come optimizer first,
-    then schedule, each sorted by name.
+    then schedule, then workload, each sorted by name.
     """
 
     optimizer: str
     hyperparameters: tuple[Hyperparameter, ...]
     schedule: str = "constant"
     schedule_hyperparameters: tuple[Hyperparameter, ...] = ()
+    workload_hyperparameters: tuple[Hyperparameter, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.optimizer, str):
             raise InvalidParameterError("optimizer", self.optimizer, "an optimizer name")
         hparams = _sorted(self.hyperparameters, "hyperparameters")
         sched = _sorted(self.schedule_hyperparameters, "schedule.hyperparameters")
+        workload = _sorted(self.workload_hyperparameters, "workload")
         object.__setattr__(self, "hyperparameters", hparams)
         object.__setattr__(self, "schedule_hyperparameters", sched)
+        object.__setattr__(self, "workload_hyperparameters", workload)
         check_optimizer_hyperparameters(self.optimizer, hparams, DERIVED)
         if self.schedule not in schedules.SCHEDULES:
             raise unknown_name("schedule.name", self.schedule, schedules.available())
@@ -97,19 +108,23 @@ class SearchSpace:
     @cached_property
     def dimensions(self) -> tuple[tuple[str, Hyperparameter], ...]:
         """(dimension name, hyperparameter) of every searched one, in coordinate order;
-        schedule dimensions are named ``schedule.<name>``."""
+        schedule dimensions are named ``schedule.<name>``, workload ones ``workload.<name>``."""
         return tuple(
             [(h.name, h) for h in self.hyperparameters if h.searched]
             + [(f"schedule.{h.name}", h) for h in self.schedule_hyperparameters if h.searched]
+            + [(f"workload.{h.name}", h) for h in self.workload_hyperparameters if h.searched]
         )
 
     def get(self, name: str) -> Hyperparameter | None:
-        """The optimizer hyperparameter called ``name`` (``schedule.x`` for the schedule's)."""
-        section, key = (
-            (self.schedule_hyperparameters, name[9:])
-            if name.startswith("schedule.")
-            else (self.hyperparameters, name)
-        )
+        """The optimizer hyperparameter called ``name`` (``schedule.x`` for the schedule's,
+        ``workload.x`` for the workload's)."""
+        section, key = self.hyperparameters, name
+        for prefix, hyperparameters in (
+            ("schedule.", self.schedule_hyperparameters),
+            ("workload.", self.workload_hyperparameters),
+        ):
+            if name.startswith(prefix):
+                section, key = hyperparameters, name[len(prefix) :]
         return next((h for h in section if h.name == key), None)
 
     def decode(self, unit: Any) -> Point:
@@ -128,8 +143,12 @@ class SearchSpace:
             h.name: h.from_unit(coordinate.get(f"schedule.{h.name}", 0.0))
             for h in self.schedule_hyperparameters
         }
+        workload = {
+            h.name: h.from_unit(coordinate.get(f"workload.{h.name}", 0.0))
+            for h in self.workload_hyperparameters
+        }
         searched = {n: h.from_unit(coordinate[n]) for n, h in self.dimensions}
-        return Point(self.optimizer, values, self.schedule, params, searched, unit)
+        return Point(self.optimizer, values, self.schedule, params, searched, unit, workload)
 
     # -- identity --------------------------------------------------------------------------
 
@@ -144,6 +163,8 @@ class SearchSpace:
             data["schedule"]["hyperparameters"] = {
                 h.name: h.to_data() for h in self.schedule_hyperparameters
             }
+        if self.workload_hyperparameters:  # absent when empty: older spaces keep their hash
+            data["workload"] = {h.name: h.to_data() for h in self.workload_hyperparameters}
         return data
 
     @cached_property
@@ -161,19 +182,21 @@ class SearchSpace:
         if factor == 1:
             return self
         hparams = tuple(h.scaled(factor) if h.name in LR_AXES else h for h in self.hyperparameters)
-        return SearchSpace(self.optimizer, hparams, self.schedule, self.schedule_hyperparameters)
+        return dataclasses.replace(self, hyperparameters=hparams)
 
     # -- YAML ------------------------------------------------------------------------------
 
     @classmethod
     def from_data(cls, data: Any) -> SearchSpace:
         """Inverse of :meth:`to_data`; errors name the field (``hyperparameters.lr.low``)."""
-        _check_keys("", data, required=("optimizer", "hyperparameters"), optional=("schedule",))
+        optional = ("schedule", "workload")
+        _check_keys("", data, required=("optimizer", "hyperparameters"), optional=optional)
         hparams = _hyperparameters("hyperparameters", data["hyperparameters"])
         schedule = data.get("schedule", {"name": "constant"})
         _check_keys("schedule", schedule, required=("name",), optional=("hyperparameters",))
         sched = _hyperparameters("schedule.hyperparameters", schedule.get("hyperparameters", {}))
-        return cls(data["optimizer"], hparams, schedule["name"], sched)
+        workload = _hyperparameters("workload", data.get("workload", {}))
+        return cls(data["optimizer"], hparams, schedule["name"], sched, workload)
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<string>") -> SearchSpace:
@@ -204,6 +227,10 @@ class SearchSpace:
         rows += [
             (f"schedule.{h.name}", h.scale, h.describe_range())
             for h in self.schedule_hyperparameters
+        ]
+        rows += [
+            (f"workload.{h.name}", h.scale, h.describe_range())
+            for h in self.workload_hyperparameters
         ]
         width = [max(len(row[i]) for row in rows) for i in range(2)]
         lines = [

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from optbench.errors import InvalidParameterError, check_int
+from optbench.errors import InvalidParameterError, check_int, is_number, unknown_name
 
 TARGET_METRICS = ("validation_error", "validation_loss")
 
@@ -35,6 +35,10 @@ class Task(Protocol):
     def problem(
         self, batch_size: int, seed: int, device: torch.device, data_path: str | None = None
     ) -> Problem: ...
+
+
+#: Fields of a task that a search space may tune as workload hyperparameters.
+TASK_HYPERPARAMETERS = ("l2", "label_smoothing")
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,40 @@ class WorkloadSpec:
     def cpu_variant(self) -> WorkloadSpec:
         """The ``<name>_cpu`` variant: this spec with the ``cpu`` overrides applied."""
         return self.replace(name=f"{self.name}_cpu", cpu={}, **self.cpu)
+
+    def hyperparameters(self) -> dict[str, float]:
+        """The workload's own hyperparameters a search space may tune, with their values here:
+        the regularisation of its task (:data:`TASK_HYPERPARAMETERS` it has) and every
+        number among its ``model_args`` that is a rate (a dropout's)."""
+        found = {
+            name: float(getattr(self.task, name))
+            for name in TASK_HYPERPARAMETERS
+            if isinstance(getattr(self.task, name, None), (int, float))
+        }
+        found.update(
+            {k: float(v) for k, v in self.model_args.items() if k.endswith("dropout")}
+        )
+        return found
+
+    def with_hyperparameters(self, values: Mapping[str, Any]) -> WorkloadSpec:
+        """This workload with some of its own hyperparameters (:meth:`hyperparameters`)
+        changed; an unknown name raises, listing the known ones."""
+        known = self.hyperparameters()
+        task, model_args = {}, dict(self.model_args)
+        for name, value in values.items():
+            if name not in known:
+                raise unknown_name(f"hyperparameter of workload {self.name!r}", name, known)
+            if not is_number(value):
+                raise InvalidParameterError(f"workload.{name}", value, "a number")
+            if name.endswith("dropout") and not 0 <= value < 1:
+                raise InvalidParameterError(f"workload.{name}", value, "a dropout rate in [0, 1)")
+            if name in TASK_HYPERPARAMETERS:
+                task[name] = value
+            else:
+                model_args[name] = value
+        if not values:
+            return self
+        return self.replace(task=dataclasses.replace(self.task, **task), model_args=model_args)
 
     def build_model(self, info: Mapping[str, Any]) -> nn.Module:
         """A fresh model for data described by ``info`` (initialised from torch's global RNG)."""
