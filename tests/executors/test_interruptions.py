@@ -113,3 +113,24 @@ def test_two_worker_processes_finish_a_study_without_running_a_trial_twice(
     trials = store.trials(study)
     assert [(t.state.value, t.attempts) for t in trials] == [("done", 1)] * 6
     assert len(store.measurements(study)) == 6 * rows_per_trial
+
+
+def test_sigterm_stops_a_run_like_ctrl_c_even_when_started_ignoring_sigint(
+    real_fmnist, tmp_path
+):
+    # A shell starts a background command with SIGINT ignored; a scheduler stops it with
+    # SIGTERM: the run still gives its trial back and can be continued.
+    database = str(tmp_path / "optbench.db")
+    process = subprocess.Popen(
+        [*RUN, "--db", database],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    _wait_until_one_done_and_one_running(database, process)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    states = [t.state.value for t in _trials(database)]
+    assert "running" not in states and "done" in states and "pending" in states

@@ -7,8 +7,11 @@ protocol, experiment file, budget or database ends the command with one line and
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from collections import Counter
+from collections.abc import Iterator
 
 import torch
 from rich.console import Console
@@ -97,7 +100,27 @@ def report_failures(store: Store, study_ids: list[int], out: Console) -> int:
     return 1
 
 
+@contextlib.contextmanager
+def stopped_like_ctrl_c() -> Iterator[None]:
+    """While the body runs, SIGTERM (a scheduler's preemption, ``kill``) stops it as Ctrl-C
+    does, giving the running trials back; and Ctrl-C works even where a shell started the
+    command ignoring it (``optbench run ... &``)."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    for stop in saved:
+        signal.signal(stop, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        for stop, handler in saved.items():
+            signal.signal(stop, handler)
+
+
 def run(args: argparse.Namespace) -> int:
+    with stopped_like_ctrl_c():
+        return _plan_and_run(args)
+
+
+def _plan_and_run(args: argparse.Namespace) -> int:
     spec = _experiment(args)
     options, settings = spec.run_options(), spec.executor_settings()
     planned = [plan_study(plan) for plan in spec.plans()]
@@ -150,6 +173,11 @@ def _check_worker(args: argparse.Namespace) -> None:
 
 
 def worker(args: argparse.Namespace) -> int:
+    with stopped_like_ctrl_c():
+        return _work(args)
+
+
+def _work(args: argparse.Namespace) -> int:
     _check_worker(args)
     options = RunOptions(device=args.device, threads=args.threads, data_path=args.data_path)
     given = {} if args.max_attempts is None else {"max_attempts": args.max_attempts}
