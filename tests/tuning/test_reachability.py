@@ -127,3 +127,29 @@ def test_only_pairs_with_both_spaces_are_checked_and_duplicates_rejected():
     assert check_inclusions([protocol.spaces["sgd"], protocol.spaces["adam"]]) == []
     with pytest.raises(InvalidParameterError, match="one space per optimizer"):
         check_inclusions([protocol.spaces["sgd"], protocol.spaces["sgd"]])
+
+
+def test_the_full_presets_floored_spaces_keep_every_inclusion_reachable():
+    spaces = load_protocol("full").spaces
+    assert spaces["adam"].get("eps_floor").value == 1e-4
+    assert all(check.reachable for check in check_inclusions(spaces))
+
+
+def test_a_floor_above_large_eps_is_a_corner_of_the_rate_range():
+    # With the floor at 10, lr / eps over eps in [1, 1e3] is axis * 10 at eps = 1 and falls to
+    # the axis itself from eps = 10 on: the floor is where it bends.
+    momentum = SearchSpace(
+        "momentum", (H("lr", "log", 0.1, 1.0), H("momentum", "fixed", value=0.0))
+    )
+    adam = SearchSpace(
+        "adam",
+        (
+            H("lr_over_eps", "log", 0.01, 0.05),
+            H("eps", "log", 1.0, 1000.0),
+            H("eps_floor", "fixed", value=10.0),
+            H("beta1", "fixed", value=0.0),
+        ),
+    )
+    (check,) = check_inclusions([momentum, adam])
+    assert not check.reachable
+    assert "lr / eps in [0.01, 0.5]" in check.reasons[0]

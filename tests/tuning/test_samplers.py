@@ -88,11 +88,14 @@ def test_first_1000_points_are_distinct_and_in_bounds_on_their_scales(adam, name
     for n, h in adam.dimensions:
         assert searched[n].min() >= h.low and searched[n].max() <= h.high, n
     lr = np.array([p.hyperparameters["lr"] for p in points])
-    np.testing.assert_allclose(lr, searched["lr_over_eps"] * searched["eps"], rtol=1e-12)
+    floored = np.maximum(searched["eps"], adam.get("eps_floor").value)
+    np.testing.assert_allclose(lr, searched["lr_over_eps"] * floored, rtol=1e-12)
     # log scale: half the points below the geometric middle; linear: below the middle
     tolerance = 0.02 if name == "quasirandom" else 0.06
-    assert np.mean(searched["eps"] < math.sqrt(1e-10 * 1e3)) == pytest.approx(0.5, abs=tolerance)
-    assert np.mean(searched["lr_over_eps"] < 10**1.5) == pytest.approx(0.5, abs=tolerance)
+    eps, ratio = adam.get("eps"), adam.get("lr_over_eps")
+    middle_eps, middle_ratio = math.sqrt(eps.low * eps.high), math.sqrt(ratio.low * ratio.high)
+    assert np.mean(searched["eps"] < middle_eps) == pytest.approx(0.5, abs=tolerance)
+    assert np.mean(searched["lr_over_eps"] < middle_ratio) == pytest.approx(0.5, abs=tolerance)
     # one_minus_log on [0, 0.999]: 1 - beta1 is log-uniform on [1e-3, 1], middle 10 ** -1.5
     one_minus = 1 - searched["beta1"]
     assert np.mean(one_minus < 10**-1.5) == pytest.approx(0.5, abs=tolerance)

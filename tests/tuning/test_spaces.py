@@ -366,3 +366,42 @@ def test_space_checks_read_the_optimizers_own_bounds(monkeypatch):
     monkeypatch.setitem(RMSProp.bounds, "rho", Bounds(0.0, 0.9))
     with pytest.raises(InvalidParameterError, match=r"values of rho in \[0, 0.9\]"):
         SearchSpace.from_yaml(space)
+
+
+FLOORED = """optimizer: adam
+hyperparameters:
+  lr_over_eps: {scale: log, low: 0.01, high: 100.0}
+  eps: {scale: log, low: 1.0e-8, high: 10.0}
+  eps_floor: 1.0e-4
+"""
+
+
+def test_an_eps_floor_puts_a_floor_under_eps_in_the_derived_rate_only():
+    space = SearchSpace.from_yaml(FLOORED)
+    assert [name for name, _ in space.dimensions] == ["eps", "lr_over_eps"]
+    small = space.decode((0.0, 0.5))  # eps = 1e-8 < floor: lr = 1 * 1e-4
+    assert small.hyperparameters == pytest.approx({"eps": 1e-8, "lr": 1e-4}, rel=1e-12)
+    large = space.decode((1.0, 0.5))  # eps = 10 > floor: lr = 1 * 10
+    assert large.hyperparameters == pytest.approx({"eps": 10.0, "lr": 10.0}, rel=1e-12)
+    assert "eps_floor" not in large.hyperparameters
+    assert "lr = lr_over_eps * max(eps, 0.0001)" in space.describe()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("  eps_floor: {scale: log, low: 1.0e-5, high: 1.0e-3}\n", "one fixed number > 0"),
+        ("  eps_floor: -1.0\n", "one fixed number > 0"),
+    ],
+)
+def test_an_eps_floor_is_one_fixed_positive_number(change, message):
+    text = FLOORED.replace("  eps_floor: 1.0e-4\n", change)
+    with pytest.raises(InvalidParameterError, match=message) as info:
+        SearchSpace.from_yaml(text, "f.yaml")
+    assert info.value.line == 5
+
+
+def test_an_eps_floor_needs_a_derived_learning_rate():
+    text = "optimizer: adam\nhyperparameters:\n  lr: 0.001\n  eps_floor: 1.0e-4\n"
+    with pytest.raises(InvalidParameterError, match="no eps_floor without lr_over_eps"):
+        SearchSpace.from_yaml(text)

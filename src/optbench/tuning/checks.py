@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from optbench import schedules
-from optbench.errors import InvalidParameterError, unknown_name
+from optbench.errors import InvalidParameterError, is_number, unknown_name
 from optbench.tuning.scales import RANGE_SCALES, Hyperparameter
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def check_optimizer_hyperparameters(
     ranges = optimizers.bounds(optimizer)
     derived_of = dict.fromkeys(derived, "lr")  # a derived axis lies where lr does
     names = {h.name for h in hyperparameters}
-    allowed = set(known) | ({*derived} if {"lr", "eps"} <= set(known) else set())
+    allowed = set(known) | ({*derived, "eps_floor"} if {"lr", "eps"} <= set(known) else set())
     for h in hyperparameters:
         field = f"hyperparameters.{h.name}"
         if h.name not in allowed:
@@ -74,6 +74,13 @@ def check_optimizer_hyperparameters(
         raise InvalidParameterError.required(
             "hyperparameters.eps", f"{present_derived[0]} (lr = {present_derived[0]} * eps...)"
         )
+    floor = next((h for h in hyperparameters if h.name == "eps_floor"), None)
+    if floor is not None and not present_derived:
+        expected = "no eps_floor without lr_over_eps or lr_over_sqrt_eps (it floors their eps)"
+        raise InvalidParameterError("hyperparameters.eps_floor", floor.to_data(), expected)
+    if floor is not None and (floor.scale != "fixed" or not _positive(floor.value)):
+        expected = "one fixed number > 0 (lr = axis * max(eps, eps_floor))"
+        raise InvalidParameterError("hyperparameters.eps_floor", floor.to_data(), expected)
     if present_derived:
         eps = next(h for h in hyperparameters if h.name == "eps")
         if min(eps.bounds() or (0.0,)) <= 0:
@@ -87,6 +94,10 @@ def check_optimizer_hyperparameters(
             raise InvalidParameterError.required(
                 f"hyperparameters.{name}", f"optimizer {optimizer!r}"
             )
+
+
+def _positive(value: object) -> bool:
+    return is_number(value) and value > 0
 
 
 def check_schedule(name: str, hyperparameters: Sequence[Hyperparameter]) -> None:

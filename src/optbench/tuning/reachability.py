@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from optbench.errors import InvalidParameterError
-from optbench.tuning.spaces import SearchSpace
+from optbench.tuning.spaces import DERIVED, EPS_FLOOR, SearchSpace, derived_lr
 
 _TOL = 1e-9
 
@@ -105,20 +105,24 @@ def _span(low: float, high: float) -> _Values:
     return _Values(low, high, None, f"[{low:.4g}, {high:.4g}]")
 
 
-def _lr_axis(space: SearchSpace) -> tuple[str, float]:
-    """The searched learning-rate axis and the power of eps in lr = axis * eps ** power."""
-    for name, power in (("lr_over_eps", 1.0), ("lr_over_sqrt_eps", 0.5)):
-        if space.get(name) is not None:
-            return name, power
-    return "lr", 0.0
+def _lr_axis(space: SearchSpace) -> str:
+    """The searched learning-rate axis: ``lr``, or a derived one (:data:`DERIVED`)."""
+    return next((name for name in DERIVED if space.get(name) is not None), "lr")
 
 
 def _rate_range(space: SearchSpace, eps: tuple[float, float], f) -> _Values:
     """Extremes of ``f(lr, eps)`` over the space's lr and the eps interval ``eps``, for an
-    ``f`` monotone in each argument; lr = axis * eps ** power when searched derived."""
-    axis, power = _lr_axis(space)
+    ``f`` monotone in each argument. With a derived axis, lr = axis * max(eps, eps_floor) **
+    power is monotone in eps on either side of the floor, so the floor is a corner too."""
+    axis = _lr_axis(space)
     lr = _values(space, axis)
-    corners = [f(a * e**power, e) for a in (lr.low, lr.high) for e in eps]
+    if axis == "lr":
+        corners = [f(a, e) for a in (lr.low, lr.high) for e in eps]
+        return _span(min(corners), max(corners))
+    floor = space.get(EPS_FLOOR)
+    floor_value = 0.0 if floor is None else floor.value
+    points = [*eps, *([floor_value] if eps[0] < floor_value < eps[1] else [])]
+    corners = [f(derived_lr(axis, a, e, floor_value), e) for a in (lr.low, lr.high) for e in points]
     return _span(min(corners), max(corners))
 
 
@@ -193,7 +197,7 @@ def _heavy_ball_in_adam(
         return "", reasons
     lr = _values(special, "lr")
     target = _span(lr.low / (1 - gamma.low), lr.high / (1 - gamma.high))
-    axis = _lr_axis(general)[0]
+    axis = _lr_axis(general)
     rate = _rate_range(general, (max(eps.low, large_eps), eps.high), lambda a, e: a / e)
     if not rate.covers(target):
         reasons.append(

@@ -21,7 +21,10 @@ concrete hyperparameters of a trial::
 
 Derived parametrizations (docs/method.md, section 4): ``lr_over_eps`` gives
 ``lr = lr_over_eps * eps`` (Adam, NAdam), ``lr_over_sqrt_eps`` gives
-``lr = lr_over_sqrt_eps * sqrt(eps)`` (RMSProp).
+``lr = lr_over_sqrt_eps * sqrt(eps)`` (RMSProp). A fixed ``eps_floor: f`` beside a derived axis
+puts a floor under eps in that product only: ``lr = lr_over_eps * max(eps, f)``. Below the
+gradient scale eps no longer changes the step, so without a floor a small eps makes lr tiny;
+with f near the gradient scale, every eps gets the same range of useful steps.
 """
 
 from __future__ import annotations
@@ -41,6 +44,14 @@ from optbench.tuning.scales import Hyperparameter, Value
 
 DERIVED = {"lr_over_eps": 1.0, "lr_over_sqrt_eps": 0.5}  # name -> power of eps in lr
 LR_AXES = ("lr", *DERIVED)  # the axes a base learning rate scales
+#: A fixed value that a derived axis may put under eps: lr = axis * max(eps, eps_floor) ** power.
+EPS_FLOOR = "eps_floor"
+
+
+def derived_lr(axis: str, value: float, eps: float, eps_floor: float = 0.0) -> float:
+    """The learning rate a derived ``axis`` (:data:`DERIVED`) gives at ``value`` and ``eps``:
+    ``value * max(eps, eps_floor) ** power``."""
+    return value * max(eps, eps_floor) ** DERIVED[axis]
 HASH_FORMAT = "optbench.space/1"
 
 
@@ -136,9 +147,10 @@ class SearchSpace:
             )
         coordinate = dict(zip((n for n, _ in self.dimensions), unit, strict=True))
         values = {h.name: h.from_unit(coordinate.get(h.name, 0.0)) for h in self.hyperparameters}
-        for name, power in DERIVED.items():
+        floor = values.pop(EPS_FLOOR, 0.0)
+        for name in DERIVED:
             if name in values:
-                values["lr"] = values.pop(name) * values["eps"] ** power
+                values["lr"] = derived_lr(name, values.pop(name), values["eps"], floor)
         params = {
             h.name: h.from_unit(coordinate.get(f"schedule.{h.name}", 0.0))
             for h in self.schedule_hyperparameters
@@ -238,9 +250,11 @@ class SearchSpace:
             f"{len(self.dimensions)} dimensions, hash {self.hash[:12]}"
         ]
         lines += [f"  {a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows]
+        floor = self.get(EPS_FLOOR)
+        eps = "eps" if floor is None else f"max(eps, {floor.value:g})"
         for name, power in DERIVED.items():
             if self.get(name) is not None:
-                lines.append(f"  lr = {name} * eps" + ("" if power == 1 else f" ** {power}"))
+                lines.append(f"  lr = {name} * {eps}" + ("" if power == 1 else f" ** {power}"))
         return "\n".join(lines)
 
 
