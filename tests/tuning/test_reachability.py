@@ -129,12 +129,6 @@ def test_only_pairs_with_both_spaces_are_checked_and_duplicates_rejected():
         check_inclusions([protocol.spaces["sgd"], protocol.spaces["sgd"]])
 
 
-def test_the_full_presets_floored_spaces_keep_every_inclusion_reachable():
-    spaces = load_protocol("full").spaces
-    assert spaces["adam"].get("eps_floor").value == 1e-4
-    assert all(check.reachable for check in check_inclusions(spaces))
-
-
 def test_a_floor_above_large_eps_is_a_corner_of_the_rate_range():
     # With the floor at 10, lr / eps over eps in [1, 1e3] is axis * 10 at eps = 1 and falls to
     # the axis itself from eps = 10 on: the floor is where it bends.

@@ -88,8 +88,7 @@ def test_first_1000_points_are_distinct_and_in_bounds_on_their_scales(adam, name
     for n, h in adam.dimensions:
         assert searched[n].min() >= h.low and searched[n].max() <= h.high, n
     lr = np.array([p.hyperparameters["lr"] for p in points])
-    floored = np.maximum(searched["eps"], adam.get("eps_floor").value)
-    np.testing.assert_allclose(lr, searched["lr_over_eps"] * floored, rtol=1e-12)
+    np.testing.assert_allclose(lr, searched["lr_over_eps"] * searched["eps"], rtol=1e-12)
     # log scale: half the points below the geometric middle; linear: below the middle
     tolerance = 0.02 if name == "quasirandom" else 0.06
     eps, ratio = adam.get("eps"), adam.get("lr_over_eps")
