@@ -10,7 +10,7 @@
 from optbench.data.cifar import load_cifar, read_cifar_file, write_cifar
 from optbench.data.corpus import TokenCorpus, Tokenization, load_token_corpus
 from optbench.data.discovery import DataNotFoundError, cache_root, candidates, locate
-from optbench.data.download import DownloadError, fetch, sha256_of, verify
+from optbench.data.download import STALL_TIMEOUT, DownloadError, fetch, sha256_of, verify
 from optbench.data.formats import (
     DataFormatError,
     read_idx,
@@ -37,6 +37,7 @@ def available() -> list[str]:
 
 __all__ = [
     "SOURCES",
+    "STALL_TIMEOUT",
     "TokenCorpus",
     "Tokenization",
     "DataFormatError",
