@@ -35,7 +35,7 @@ def seconds(text: str) -> float | str:
 
 
 def where(args: argparse.Namespace) -> int:
-    for name, path in data.locate(args.name, args.path).items():
+    for name, path in data.check_dataset(args.name, args.path).items():
         print(f"{name}\t{path}")
     return 0
 
@@ -70,7 +70,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "or the time a larger file takes at 256 KiB/s)",
     )
     fetch_parser.set_defaults(handler=fetch)
-    where_parser = sub.add_parser("where", help="print where a dataset's files are found")
+    where_parser = sub.add_parser(
+        "where", help="print where a dataset's files are found, after checking their format"
+    )
     where_parser.add_argument("name")
     where_parser.add_argument("--path", help="the directory (or file) to use, and no other")
     where_parser.set_defaults(handler=where)
