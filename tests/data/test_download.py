@@ -242,14 +242,15 @@ def test_cli_timeout_flag_gives_one_line_and_keeps_nothing(server, tmp_path, cap
     "signal_number, status, said",
     [
         (signal.SIGTERM, 143, ""),
+        (signal.SIGHUP, 129, ""),
         (signal.SIGINT, 130, "interrupted: the file being downloaded was not kept\n"),
     ],
 )
 def test_a_download_stopped_by_a_signal_leaves_no_partial_file(
     server, tmp_path, signal_number, status, said
 ):
-    """A real ``optbench data fetch`` process, stopped by SIGTERM or Ctrl-C (SIGINT) while
-    its first file trickles in: it ends without a traceback and leaves nothing behind."""
+    """A real ``optbench data fetch`` process, stopped by SIGTERM, SIGHUP or Ctrl-C (SIGINT)
+    while its first file trickles in: it ends without a traceback and leaves nothing behind."""
     server.files = {"train-images-idx3-ubyte.gz": (GOOD, "trickle")}
     command = [sys.executable, "-m", "optbench.cli", "data", "fetch", "mnist", "--root",
                str(tmp_path), "--mirror", server.url, "--quiet"]  # fmt: skip

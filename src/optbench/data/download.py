@@ -12,8 +12,8 @@ when one file is not complete by its deadline (30 minutes, or longer for a file 
 expected size needs longer at 256 KiB/s: a timer shuts the connection, which ends a read
 however slowly the bytes come). Either raises :class:`DownloadError` with the URL, the bytes
 received and the limit. The temporary file is removed on every way out: an error, a limit,
-Ctrl-C (KeyboardInterrupt) and SIGTERM, which during a download raises SystemExit (status
-143) instead of ending the process without cleanup.
+Ctrl-C (KeyboardInterrupt), and SIGTERM or SIGHUP, which during a download raise SystemExit
+(status 143 or 129) instead of ending the process without cleanup.
 """
 
 from __future__ import annotations
@@ -224,27 +224,35 @@ def _gave_up(url: str, received: int, total: int | None, limit: str) -> Download
     return DownloadError(f"{url}: gave up after {received}{of} bytes: {limit}")
 
 
+#: Signals whose default action ends the process without cleanup; during a download each
+#: raises SystemExit (status 128 + its number) instead.
+STOPPING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """While the block runs, SIGTERM raises SystemExit (status 143) in the main thread instead
-    of ending the process at once, so that cleanup code runs. Nothing changes where SIGTERM
-    already has a handler, or off the main thread (which cannot install one)."""
+def _stopping_signals_raise() -> Iterator[None]:
+    """While the block runs, SIGTERM (and SIGHUP, a closed terminal) raise SystemExit in the
+    main thread instead of ending the process at once, so that cleanup code runs. A signal that
+    already has a handler keeps it; off the main thread (which cannot install one) nothing
+    changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is not signal.SIG_DFL:
-        yield
-        return
 
-    def terminate(signum: int, frame) -> None:
+    def stop(signum: int, frame) -> None:
         raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, terminate)
+    previous = {number: signal.getsignal(number) for number in STOPPING_SIGNALS}
+    replaced = [number for number, handler in previous.items() if handler is signal.SIG_DFL]
+    for number in replaced:
+        signal.signal(number, stop)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number in replaced:
+            signal.signal(number, previous[number])
 
 
 def fetch_file(
@@ -258,14 +266,14 @@ def fetch_file(
     """Download ``remote`` into ``directory`` unless a verified copy is already there.
 
     The file is written to a temporary ``.part`` file beside it, removed on every way out but
-    success (an error, a limit of ``limits``, Ctrl-C, SIGTERM), and renamed into place once
-    verified."""
+    success (an error, a limit of ``limits``, Ctrl-C, SIGTERM, SIGHUP), and renamed into place
+    once verified."""
     destination = directory / remote.name
     if destination.is_file() and verify(destination, remote) is None:
         return destination
     directory.mkdir(parents=True, exist_ok=True)
     url = url or remote.url
-    with _sigterm_raises():
+    with _stopping_signals_raise():
         handle, temporary = tempfile.mkstemp(
             dir=directory, prefix=f".{remote.name}.", suffix=".part"
         )
