@@ -30,6 +30,7 @@ from optbench.data import (
     scan_image_folder,
     write_idx,
 )
+from optbench.data import corpus as corpus_module
 from optbench.data.formats import parse_idx
 from optbench.data.sources import LM1B_FOLDER, LM1B_HELDOUT, LM1B_TRAIN
 from optbench.data.synthetic import (
@@ -77,6 +78,16 @@ def idx_content(name: str, change: Callable[[bytes], bytes]) -> Callable[[Path],
 
 def idx_array(name: str, array: np.ndarray) -> Callable[[Path], None]:
     return lambda folder: write_idx(folder / name, array)
+
+
+def raw_idx_gzipped(name: str) -> Callable[[Path], None]:
+    """The four IDX files uncompressed, as discovery also accepts them, ``name`` gzipped."""
+
+    def write(folder: Path) -> None:
+        write_idx_dataset(folder, 60, 20, compress=False)
+        (folder / name).write_bytes(gzip.compress((folder / name).read_bytes()))
+
+    return write
 
 
 def garble(data: bytes) -> bytes:
@@ -160,6 +171,10 @@ FAULTS = {
     "not gzip at all": (
         "fashion_mnist", idx(gzip_bytes(LABELS, lambda data: b"PK\x03\x04" + data)), LABELS,
         "cannot be read (Not a gzipped file",
+    ),
+    "gzip under a raw name": (
+        "fashion_mnist", raw_idx_gzipped("t10k-images-idx3-ubyte"), "t10k-images-idx3-ubyte",
+        "not an IDX file but gzip-compressed: name it *.gz",
     ),
     "wrong magic": (
         "fashion_mnist", idx(idx_content(IMAGES, lambda data: b"\x08\x03" + data[2:])), IMAGES,
@@ -328,3 +343,20 @@ def test_an_image_a_worker_cannot_decode_fails_the_batch_naming_the_file(tmp_pat
         for _ in range(3):  # an epoch reads every training image once
             problem.next_batch()
     assert str(caught.value).startswith(f"{broken}: is not a readable image (")
+
+
+@pytest.mark.parametrize("file", ["train.npy", "tokenizer.json"])
+def test_a_damaged_token_cache_is_named_with_the_way_to_rebuild_it(tmp_path, monkeypatch, file):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("OPTBENCH_DATA", raising=False)
+    folder = write_lm1b(tmp_path, train_shards=1, sentences=20)
+    load_token_corpus("lm1b", folder, Tokenization("bytes"))
+    (cached,) = (tmp_path / "cache" / "optbench" / "tokens").glob("lm1b-*")
+    content = (cached / file).read_bytes()
+    (cached / file).write_bytes(content[: len(content) // 2])
+    corpus_module._open.cache_clear()
+    with pytest.raises(DataFormatError) as caught:
+        load_token_corpus("lm1b", folder, Tokenization("bytes"))
+    message = str(caught.value)
+    assert message.startswith(f"{cached / file}: is a damaged token cache (")
+    assert message.endswith("); delete its folder to build it again")

@@ -196,8 +196,17 @@ def corpus_directory(dataset: str, identity: object, tokenization: Tokenization)
 
 @functools.lru_cache(maxsize=4)
 def _open(directory: Path) -> TokenCorpus:
-    tokenizer = tokenizer_from_json((directory / "tokenizer.json").read_text())
-    streams = {s: np.load(directory / f"{s}.npy", mmap_mode="r") for s in SPLITS}
+    damaged = "is a damaged token cache ({}); delete its folder to build it again"
+    try:
+        tokenizer = tokenizer_from_json((directory / "tokenizer.json").read_text())
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DataFormatError(directory / "tokenizer.json", damaged.format(error)) from None
+    streams = {}
+    for split in SPLITS:
+        try:
+            streams[split] = np.load(directory / f"{split}.npy", mmap_mode="r")
+        except (OSError, ValueError, EOFError) as error:
+            raise DataFormatError(directory / f"{split}.npy", damaged.format(error)) from None
     for split, stream in streams.items():
         if len(stream) < 2:
             raise DataFormatError(directory / f"{split}.npy", f"the {split} split has no text")

@@ -63,6 +63,8 @@ def read_bytes(path: Path | str) -> bytes:
 def parse_idx(data: bytes, path: Path | str = "<bytes>") -> np.ndarray:
     """The array stored in IDX ``data``: magic 0x0000TTDD (T type, D rank), D big-endian uint32
     sizes, then the values in C order."""
+    if data[:2] == b"\x1f\x8b":
+        raise DataFormatError(path, "not an IDX file but gzip-compressed: name it *.gz")
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise DataFormatError(path, "not an IDX file (its first two bytes must be zero)")
     type_code, rank = data[2], data[3]
