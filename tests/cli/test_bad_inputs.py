@@ -17,9 +17,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from optbench.cli import main
+from optbench.data import write_idx
+from optbench.data.synthetic import write_idx_dataset
 from optbench.store import Store
 from optbench.study.plan import StudyPlan, prepare
 
@@ -57,6 +60,17 @@ def billion_laughs() -> str:
         aliases = ", ".join([f"*l{level - 1}"] * 9)
         lines.append(f"l{level}: &l{level} [{aliases}]")
     return HEAD + "\n".join(lines) + "\n"
+
+
+def fmnist_with(name: str, array: np.ndarray) -> Callable[[Path], None]:
+    """A writer of a small Fashion-MNIST folder (60 / 20 images) whose file ``name`` holds
+    ``array`` instead."""
+
+    def write(path: Path) -> None:
+        write_idx_dataset(path, 60, 20)
+        write_idx(path / name, array)
+
+    return write
 
 
 def sparse(size: int) -> Callable[[Path], None]:
@@ -168,6 +182,21 @@ BAD_INPUTS: list[tuple[list[str], dict, str]] = [
      "data_path='/no/such/dir' is invalid: expected an existing directory or file (no such "
      "file or directory) (line 4 of e.yaml)"),
     (["worker", "--data-path", "no/such/dir", *DB], {}, "data_path='no/such/dir' is invalid"),
+    # -- data in the wrong format: found before anything is stored ---------------------------
+    ([*RUN, "--data-path", "fm", *DB],
+     {"fm": fmnist_with("train-labels-idx1-ubyte.gz", np.full(60, 10, np.uint8))},
+     "fm/train-labels-idx1-ubyte.gz: label 10 is out of range [0, 10) (example 0)"),
+    (["run", "e.yaml", *DB],
+     {**experiment("data_path: fm\n"),
+      "fm": fmnist_with("t10k-labels-idx1-ubyte.gz", np.full(20, -1, np.int8))},
+     "fm/t10k-labels-idx1-ubyte.gz: label -1 is out of range [0, 10) (example 0)"),
+    (["data", "where", "fashion_mnist", "--path", "fm"],
+     {"fm": fmnist_with("train-images-idx3-ubyte.gz", np.zeros((60, 28), np.uint8))},
+     "fm/train-images-idx3-ubyte.gz: images of shape (28,), expected (28, 28) each"),
+    (["data", "fetch", "mnist", "--root", "out", "--timeout", "0"], {},
+     "timeout=0.0 is invalid: expected a number of seconds in (0, 604800]"),
+    (["data", "fetch", "mnist", "--root", "out", "--deadline", "inf"], {},
+     "deadline=inf is invalid"),
 ]  # fmt: skip
 
 

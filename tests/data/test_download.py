@@ -1,15 +1,28 @@
-"""Fetching from a local HTTP server: verified, atomic, nothing cached on failure."""
+"""Fetching from a local HTTP server: verified, atomic, bounded in time, nothing cached on
+failure, a timeout or a signal."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import signal
 import stat
+import subprocess
+import sys
+import time
 
 import pytest
 
 from optbench.cli import main
-from optbench.data import DatasetSource, DownloadError, RemoteFile, fetch, register_source
+from optbench.data import (
+    DatasetSource,
+    DownloadError,
+    RemoteFile,
+    fetch,
+    get_source,
+    register_source,
+)
+from optbench.data.download import Limits
 from optbench.data.sources import SOURCES
 
 GOOD = b"IDX-like payload " * 1000
@@ -134,3 +147,127 @@ def test_cli_fetch_and_its_errors(server, tmp_path, capsys):
         assert "Traceback" not in error
     finally:
         SOURCES.pop("toy", None)
+
+
+# -- a server that never finishes: the stall timeout and the deadline --------------------------
+
+
+def fetch_timed(toy, tmp_path, **limits) -> tuple[str, float]:
+    """Fetch ``toy`` expecting a DownloadError: its message and the seconds it took."""
+    start = time.perf_counter()
+    with pytest.raises(DownloadError) as caught:
+        fetch(toy, tmp_path, progress=False, **limits)
+    return str(caught.value), time.perf_counter() - start
+
+
+def test_a_server_that_sends_nothing_is_left_after_the_stall_timeout(server, tmp_path):
+    server.files = {"a.bin": (GOOD, "silent")}
+    toy = source(server, [remote(server, "a.bin", GOOD)])
+    message, elapsed = fetch_timed(toy, tmp_path, timeout=0.5, deadline=20)
+    assert message == (
+        f"{server.url}/a.bin: gave up after 0 of {len(GOOD)} bytes: "
+        "no data for 0.5 s (the stall timeout)"
+    )
+    assert 0.5 <= elapsed < 3
+    assert list((tmp_path / "toy").iterdir()) == []
+
+
+def test_a_byte_now_and_then_does_not_outlast_the_deadline(server, tmp_path):
+    server.files = {"a.bin": (GOOD, "trickle")}  # a byte every 0.25 s
+    toy = source(server, [remote(server, "a.bin", GOOD)])
+    message, elapsed = fetch_timed(toy, tmp_path, timeout=1, deadline=1.5)
+    received = int(message.split("gave up after ")[1].split(" ")[0])
+    assert message == (
+        f"{server.url}/a.bin: gave up after {received} of {len(GOOD)} bytes: "
+        "the deadline of 1.5 s"
+    )
+    assert 2 <= received <= 7  # some bytes came, each in time for the stall timeout
+    assert 1.5 <= elapsed < 3.5
+    assert list((tmp_path / "toy").iterdir()) == []
+
+
+def test_headers_sent_a_byte_at_a_time_do_not_outlast_the_deadline(server, tmp_path):
+    server.files = {"a.bin": (GOOD, "slow-headers")}
+    toy = source(server, [remote(server, "a.bin", GOOD)])
+    message, elapsed = fetch_timed(toy, tmp_path, timeout=1, deadline=1.5)
+    assert message == f"{server.url}/a.bin: gave up after 0 bytes: the deadline of 1.5 s"
+    assert 1.5 <= elapsed < 3.5
+    assert list((tmp_path / "toy").iterdir()) == []
+
+
+def test_the_default_deadline_is_half_an_hour_or_the_size_at_256_kib_per_second():
+    assert Limits().stall == 30
+    assert Limits().deadline_for(get_source("mnist").files[0]) == 1800  # 9.9 MB
+    lm1b = get_source("lm1b").files[0]
+    assert Limits().deadline_for(lm1b) == pytest.approx(1_792_209_805 / 262_144)  # 1.9 hours
+    assert Limits(deadline=5).deadline_for(lm1b) == 5
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        (["--timeout", "0"], "timeout=0.0 is invalid: expected a number of seconds in (0, 604800]"),
+        (["--deadline", "nan"], "deadline=nan is invalid"),
+        (["--deadline", "1e300"], "deadline=1e+300 is invalid"),
+        (["--timeout", "soon"], "timeout='soon' is invalid"),
+    ],
+)
+def test_limits_out_of_range_are_refused_before_any_download(
+    server, tmp_path, capsys, flags, expected
+):
+    assert main(["data", "fetch", "mnist", "--root", str(tmp_path), "--mirror", server.url,
+                 *flags]) == 2  # fmt: skip
+    error = capsys.readouterr().err
+    assert error.startswith(f"optbench: error: {expected}") and error.count("\n") == 1
+    assert server.hits == {} and not (tmp_path / "mnist").exists()
+
+
+def test_cli_timeout_flag_gives_one_line_and_keeps_nothing(server, tmp_path, capsys):
+    server.files = {"a.bin": (GOOD, "silent")}
+    register_source(source(server, [remote(server, "a.bin", GOOD)]))
+    try:
+        args = ["data", "fetch", "toy", "--root", str(tmp_path), "--quiet", "--timeout", "0.5"]
+        assert main(args) == 2
+    finally:
+        SOURCES.pop("toy", None)
+    error = capsys.readouterr().err
+    assert error == (
+        f"optbench: error: {server.url}/a.bin: gave up after 0 of {len(GOOD)} bytes: "
+        "no data for 0.5 s (the stall timeout)\n"
+    )
+    assert list((tmp_path / "toy").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "signal_number, status, said",
+    [
+        (signal.SIGTERM, 143, ""),
+        (signal.SIGHUP, 129, ""),
+        (signal.SIGINT, 130, "interrupted: the file being downloaded was not kept\n"),
+    ],
+)
+def test_a_download_stopped_by_a_signal_leaves_no_partial_file(
+    server, tmp_path, signal_number, status, said
+):
+    """A real ``optbench data fetch`` process, stopped by SIGTERM, SIGHUP or Ctrl-C (SIGINT)
+    while its first file trickles in: it ends without a traceback and leaves nothing behind."""
+    server.files = {"train-images-idx3-ubyte.gz": (GOOD, "trickle")}
+    command = [sys.executable, "-m", "optbench.cli", "data", "fetch", "mnist", "--root",
+               str(tmp_path), "--mirror", server.url, "--quiet"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    folder = tmp_path / "mnist"
+    try:
+        give_up = time.monotonic() + 120
+        while not (server.hits["train-images-idx3-ubyte.gz"] and list(folder.glob(".*.part"))):
+            assert process.poll() is None, "the fetch ended before its download began"
+            assert time.monotonic() < give_up, "the download did not begin within 120 s"
+            time.sleep(0.05)
+        time.sleep(0.3)  # a byte or two received
+        process.send_signal(signal_number)
+        _, error = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == status, error
+    assert error == said
+    assert list(folder.iterdir()) == []

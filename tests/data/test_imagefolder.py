@@ -15,7 +15,9 @@ from optbench.data import DataFormatError, DataNotFoundError, DownloadError, fet
 from optbench.data.imagefolder import (
     ImageFolderDataset,
     SeededOrder,
+    collate,
     eval_transform,
+    raise_failed,
     random_resized_box,
     scan_image_folder,
     train_transform,
@@ -88,13 +90,23 @@ def test_train_transform_flips_for_half_the_seeds_and_is_fixed_by_the_seed(folde
     assert np.array_equal(again, outs[7])
 
 
-def test_a_broken_jpeg_names_the_file(tmp_path):
-    write_image_folder(tmp_path, classes=1, per_class=2, val_per_class=1)
-    broken = tmp_path / "train" / "n00000000" / "image_00000.JPEG"
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_broken_jpeg_decoded_in_a_worker_is_raised_naming_the_file(tmp_path, workers):
+    write_image_folder(tmp_path, classes=1, per_class=3, val_per_class=1)
+    broken = tmp_path / "train" / "n00000000" / "image_00001.JPEG"
     broken.write_bytes(broken.read_bytes()[:50])
     dataset = ImageFolderDataset(scan_image_folder(tmp_path / "train"), train=False, size=16)
-    with pytest.raises(DataFormatError, match=f"{broken}: is not a readable image"):
-        dataset[(0, 0)]
+    assert isinstance(dataset[(1, 0)], DataFormatError)
+    order = SeededOrder(3, None, shuffle=False)
+    loader = DataLoader(dataset, 3, sampler=order, num_workers=workers, collate_fn=collate)
+    (batch,) = list(loader)  # the batch with the broken image
+    with pytest.raises(DataFormatError) as caught:
+        raise_failed(batch)
+    assert str(caught.value).startswith(f"{broken}: is not a readable image (")
+    assert len(str(caught.value).splitlines()) == 1
+    good = DataLoader(dataset, 2, sampler=[(0, 0), (2, 0)], collate_fn=collate)
+    images, labels = raise_failed(next(iter(good)))
+    assert images.shape == (2, 3, 16, 16) and labels.tolist() == [0, 0]
 
 
 def test_batches_are_the_same_whatever_the_number_of_workers(folder):

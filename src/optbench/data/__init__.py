@@ -2,15 +2,17 @@
 
 >>> from optbench import data
 >>> data.locate("fashion_mnist")                 # doctest: +SKIP
+>>> data.check_dataset("fashion_mnist")          # doctest: +SKIP  (optbench data where ...)
 >>> data.load_images("fashion_mnist").train_images.shape  # doctest: +SKIP
 (60000, 28, 28)
 >>> data.fetch("fashion_mnist")                  # doctest: +SKIP  (optbench data fetch ...)
 """
 
+from optbench.data.checks import check_dataset, register_check
 from optbench.data.cifar import load_cifar, read_cifar_file, write_cifar
 from optbench.data.corpus import TokenCorpus, Tokenization, load_token_corpus
 from optbench.data.discovery import DataNotFoundError, cache_root, candidates, locate
-from optbench.data.download import DownloadError, fetch, sha256_of, verify
+from optbench.data.download import STALL_TIMEOUT, DownloadError, fetch, sha256_of, verify
 from optbench.data.formats import (
     DataFormatError,
     read_idx,
@@ -37,6 +39,7 @@ def available() -> list[str]:
 
 __all__ = [
     "SOURCES",
+    "STALL_TIMEOUT",
     "TokenCorpus",
     "Tokenization",
     "DataFormatError",
@@ -49,6 +52,7 @@ __all__ = [
     "available",
     "cache_root",
     "candidates",
+    "check_dataset",
     "fetch",
     "get_source",
     "holdout",
@@ -60,6 +64,7 @@ __all__ = [
     "read_cifar_file",
     "read_idx",
     "read_text",
+    "register_check",
     "register_reader",
     "register_source",
     "scan_image_folder",

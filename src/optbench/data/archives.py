@@ -40,6 +40,25 @@ def _from_archive(path: Path, folder: str, wanted: Callable[[str], bool]) -> Ite
         raise DataFormatError(path, f"is not a readable tar archive ({error})") from None
 
 
+def member_sizes(path: Path | str, folder: str) -> dict[str, int]:
+    """The size of each regular file under ``folder``, by its path inside it, from the archive
+    (its headers: one streamed pass, nothing kept) or the unpacked ``folder`` at ``path``."""
+    path = Path(path)
+    if path.is_dir():
+        files = (p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        return {f.relative_to(path).as_posix(): f.stat().st_size for f in files}
+    sizes = {}
+    try:
+        with tarfile.open(path, "r|*") as archive:
+            for member in archive:
+                inner = _inside(member.name, folder)
+                if inner is not None and member.isfile():
+                    sizes[inner] = member.size
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+        raise DataFormatError(path, f"is not a readable tar archive ({error})") from None
+    return sizes
+
+
 def _from_folder(path: Path, wanted: Callable[[str], bool]) -> Iterator:
     for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
         inner = file.relative_to(path).as_posix()

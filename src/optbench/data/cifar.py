@@ -26,7 +26,7 @@ import numpy as np
 
 from optbench.data.archives import member_label, read_members
 from optbench.data.discovery import locate
-from optbench.data.formats import DataFormatError, register_reader
+from optbench.data.formats import DataFormatError, check_labels, register_reader
 from optbench.data.loaders import LabelledImages, stamp
 
 
@@ -86,22 +86,27 @@ def parse_batch(content: bytes, label_key: str, classes: int, where: str) -> tup
         raise DataFormatError(where, f"is not a CIFAR batch pickle ({error})") from None
     if not isinstance(batch, dict):
         raise DataFormatError(where, f"holds a {type(batch).__name__}, not a dict")
-    batch = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
+    batch = {k.decode("latin1") if isinstance(k, bytes) else str(k): v for k, v in batch.items()}
     for key in ("data", label_key):
         if key not in batch:
-            raise DataFormatError(where, f"has no {key!r} entry (keys: {sorted(batch)})")
-    data, labels = batch["data"], np.asarray(batch[label_key])
+            keys = ", ".join(repr(k) for k in sorted(batch)[:6])
+            raise DataFormatError(where, f"has no {key!r} entry (its keys: {keys})")
+    data = batch["data"]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2:
         raise DataFormatError(where, "'data' is not a 2-D uint8 array")
     if data.shape[1] != 3 * 32 * 32:
         raise DataFormatError(where, f"'data' has shape {data.shape}, expected (N, 3072)")
-    if labels.shape != (len(data),) or labels.dtype.kind not in "iu":
+    if len(data) == 0:
+        raise DataFormatError(where, "holds no images")
+    try:
+        labels = np.asarray(batch[label_key])
+    except ValueError as error:  # a ragged list
+        raise DataFormatError(where, f"{label_key!r} is not a list of integers ({error})") from None
+    if labels.shape != (len(data),):
         raise DataFormatError(
             where, f"{label_key!r} holds {labels.shape} values for {len(data)} images"
         )
-    if len(labels) and not 0 <= labels.min() <= labels.max() < classes:
-        bad = labels[(labels < 0) | (labels >= classes)][0]
-        raise DataFormatError(where, f"label {bad} is out of range [0, {classes})")
+    check_labels(labels, classes, where)
     return data.reshape(-1, 3, 32, 32), labels.astype(np.int64)
 
 

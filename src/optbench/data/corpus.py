@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from optbench.data.archives import read_members
+from optbench.data.archives import member_label, member_sizes, read_members
 from optbench.data.discovery import cache_root, locate
-from optbench.data.formats import DataFormatError, register_reader
+from optbench.data.formats import DataFormatError, listed, register_reader
 from optbench.data.loaders import load_text, stamp
 from optbench.data.sources import LM1B_FOLDER, LM1B_HELDOUT, LM1B_TRAIN, get_source
 from optbench.data.splits import split_stream
@@ -95,6 +95,20 @@ class Lm1bShards:
             "test": (LM1B_HELDOUT.format(0),),
         }
 
+    def check(self) -> None:
+        """Raise :class:`DataFormatError` naming the archive or folder unless every shard this
+        reader reads is there and not empty, the training shards numbered from 00001 without a
+        gap (an archive is read through once, for its listing)."""
+        sizes = member_sizes(self.path, LM1B_FOLDER)
+        gapless = [LM1B_TRAIN.format(i) for i in range(1, len(self.names["train"]) + 1)]
+        needed = dict.fromkeys([*gapless, *self.names["validation"], *self.names["test"]])
+        missing = [name for name in needed if name not in sizes]
+        if missing:
+            raise DataFormatError(self.path, f"has no {listed(missing)}")
+        for name in needed:
+            if sizes[name] == 0:
+                raise DataFormatError(member_label(self.path, name), "is empty")
+
     def read(self, names: tuple[str, ...]) -> Iterator[tuple[str, bytes]]:
         wanted, seen = set(names), set()
         for name, content in read_members(self.path, LM1B_FOLDER, wanted.__contains__):
@@ -102,9 +116,7 @@ class Lm1bShards:
             yield name, content
             if seen == wanted:
                 return
-        missing = sorted(wanted - seen)
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise DataFormatError(self.path, f"has no {', '.join(missing[:3])}{more}")
+        raise DataFormatError(self.path, f"has no {listed(sorted(wanted - seen))}")
 
 
 class _PlainText:
@@ -184,8 +196,17 @@ def corpus_directory(dataset: str, identity: object, tokenization: Tokenization)
 
 @functools.lru_cache(maxsize=4)
 def _open(directory: Path) -> TokenCorpus:
-    tokenizer = tokenizer_from_json((directory / "tokenizer.json").read_text())
-    streams = {s: np.load(directory / f"{s}.npy", mmap_mode="r") for s in SPLITS}
+    damaged = "is a damaged token cache ({}); delete its folder to build it again"
+    try:
+        tokenizer = tokenizer_from_json((directory / "tokenizer.json").read_text())
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DataFormatError(directory / "tokenizer.json", damaged.format(error)) from None
+    streams = {}
+    for split in SPLITS:
+        try:
+            streams[split] = np.load(directory / f"{split}.npy", mmap_mode="r")
+        except (OSError, ValueError, EOFError) as error:
+            raise DataFormatError(directory / f"{split}.npy", damaged.format(error)) from None
     for split, stream in streams.items():
         if len(stream) < 2:
             raise DataFormatError(directory / f"{split}.npy", f"the {split} split has no text")
@@ -212,6 +233,7 @@ def load_token_corpus(
     if not (directory / "tokenizer.json").is_file():
         if lm1b:
             text = Lm1bShards(next(iter(files.values())))
+            text.check()
         else:
             text = _PlainText(load_text(dataset, path), validation, test)
         _build(directory, text, tokenization)

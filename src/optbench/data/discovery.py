@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from optbench.data.formats import DataFormatError, listed
 from optbench.data.sources import DatasetSource, RemoteFile, get_source
 
 
@@ -87,6 +88,21 @@ def holds_members(directory: Path, remote: RemoteFile) -> bool:
     return directory.is_dir() and all((directory / m).is_file() for m in remote.members)
 
 
+def check_unpacked(directory: Path, remote: RemoteFile) -> None:
+    """Raise :class:`DataFormatError` when ``directory`` or its subfolder ``remote.extracted``
+    is an incomplete unpacked copy of archive ``remote``: a folder of that name, or one holding
+    some of its members, that lacks others."""
+    folders = [directory] + ([directory / remote.extracted] if remote.extracted else [])
+    for folder in folders:
+        if not remote.members or not folder.is_dir():
+            continue
+        missing = [m for m in remote.members if not (folder / m).is_file()]
+        named = folder.name == remote.extracted
+        if missing and (named or len(missing) < len(remote.members)):
+            lacks = listed(missing)
+            raise DataFormatError(folder, f"has no {lacks}: an incomplete copy of {remote.name}")
+
+
 def find_copy(directory: Path, remote: RemoteFile) -> Path | None:
     """``remote`` in ``directory``: the file (compressed or raw), else its unpacked folder."""
     found = find_file(directory, (remote.name, remote.raw_name))
@@ -99,7 +115,9 @@ def locate(name: str | DatasetSource, path: Path | str | None = None) -> dict[st
     """The files of dataset ``name``: a dict from each file's official name to its path (for
     an archive, the archive or the folder it unpacks to).
 
-    Raises :class:`DataNotFoundError` listing every place searched and the fetch command.
+    Raises :class:`DataNotFoundError` listing every place searched and the fetch command, or,
+    for a path given that holds an incomplete unpacked archive (a CIFAR batch or an LM1B
+    shard missing), :class:`DataFormatError` naming the folder and what it lacks.
     """
     source = get_source(name) if isinstance(name, str) else name
     looked: list[tuple[Path, str]] = []
@@ -113,6 +131,9 @@ def locate(name: str | DatasetSource, path: Path | str | None = None) -> dict[st
         missing = [_describe(f) for f in source.files if found[f.name] is None]
         if not missing:
             return found  # type: ignore[return-value]
+        if path is not None:  # the only place: a broken copy is refused for what it lacks
+            for remote in source.files:
+                check_unpacked(directory, remote)
         state = "no such directory" if not directory.is_dir() else f"missing {', '.join(missing)}"
         looked.append((directory, f"{why}: {state}"))
     raise DataNotFoundError(source, looked)

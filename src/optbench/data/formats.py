@@ -11,6 +11,7 @@ bare ``struct.error`` from deep inside. More formats plug in through :func:`regi
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -28,12 +29,23 @@ _IDX_TYPES = {
 }
 
 
+#: The most characters of a fault a message shows (a pickle's keys, a decoder's complaint).
+SHOWN_PROBLEM = 300
+
+
 class DataFormatError(ValueError):
-    """A data file that exists but is not in the format its reader expects."""
+    """A data file that exists but is not in the format its reader expects: ``path`` (a file,
+    a folder, or ``archive.tar.gz:member``) and ``problem``, said in one line."""
 
     def __init__(self, path: Path | str, problem: str) -> None:
-        self.path = Path(path)
+        problem = " ".join(str(problem).split())
+        if len(problem) > SHOWN_PROBLEM:
+            problem = problem[: SHOWN_PROBLEM - 3] + "..."
+        self.path, self.problem = Path(path), problem
         super().__init__(f"{path}: {problem}")
+
+    def __reduce__(self) -> tuple:  # pickles whole, e.g. back from a DataLoader worker
+        return (DataFormatError, (str(self.path), self.problem))
 
 
 def read_bytes(path: Path | str) -> bytes:
@@ -51,17 +63,20 @@ def read_bytes(path: Path | str) -> bytes:
 def parse_idx(data: bytes, path: Path | str = "<bytes>") -> np.ndarray:
     """The array stored in IDX ``data``: magic 0x0000TTDD (T type, D rank), D big-endian uint32
     sizes, then the values in C order."""
+    if data[:2] == b"\x1f\x8b":
+        raise DataFormatError(path, "not an IDX file but gzip-compressed: name it *.gz")
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise DataFormatError(path, "not an IDX file (its first two bytes must be zero)")
     type_code, rank = data[2], data[3]
     if type_code not in _IDX_TYPES:
-        raise DataFormatError(path, f"unknown IDX type code 0x{type_code:02x}")
+        known = ", ".join(f"0x{code:02x}" for code in _IDX_TYPES)
+        raise DataFormatError(path, f"unknown IDX type code 0x{type_code:02x} (known: {known})")
     header = 4 + 4 * rank
     if len(data) < header:
         raise DataFormatError(path, f"truncated IDX header (rank {rank})")
     shape = tuple(int(s) for s in np.frombuffer(data, ">u4", count=rank, offset=4))
     dtype = _IDX_TYPES[type_code]
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize
     if len(data) != expected:
         raise DataFormatError(
             path, f"IDX shape {shape} needs {expected} bytes, the file has {len(data)}"
@@ -94,7 +109,31 @@ def read_text(path: Path | str) -> str:
     try:
         return read_bytes(path).decode("utf-8")
     except UnicodeDecodeError as error:
-        raise DataFormatError(path, f"is not UTF-8 text ({error})") from None
+        raise DataFormatError(
+            path, f"is not UTF-8 text (byte {error.start} is 0x{error.object[error.start]:02x})"
+        ) from None
+
+
+def check_labels(labels: np.ndarray, classes: int | None, where: Path | str) -> None:
+    """Raise :class:`DataFormatError` naming ``where`` unless ``labels`` are integers in
+    [0, ``classes``) (at least 0 when ``classes`` is None), one per example."""
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise DataFormatError(
+            where, f"labels must be one integer per example, found {labels.dtype} {labels.shape}"
+        )
+    outside = labels < 0 if classes is None else (labels < 0) | (labels >= classes)
+    if outside.any():
+        first = int(np.argmax(outside))
+        allowed = f"[0, {classes})" if classes is not None else "[0, ...)"
+        raise DataFormatError(
+            where, f"label {labels[first]} is out of range {allowed} (example {first})"
+        )
+
+
+def listed(names: list[str]) -> str:
+    """The first three of ``names``, and how many more, for a message."""
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
 
 
 READERS: dict[str, Callable[[Path], object]] = {"idx": read_idx, "text": read_text}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset, Sampler
+from torch.utils.data import Dataset, Sampler, default_collate
 
 from optbench.data.formats import DataFormatError, register_reader
 
@@ -114,18 +114,20 @@ def eval_transform(image, size: int, resize: int):
 
 def decode(path: str):
     """The RGB image in file ``path``; a file Pillow cannot read raises DataFormatError."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with Image.open(path) as image:
             return image.convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise DataFormatError(path, f"is not a readable image ({error})") from None
 
 
 class ImageFolderDataset(Dataset):
     """``dataset[(i, seed)]`` is image i, transformed, as ``(uint8 (3, size, size), label)``;
-    ``train`` selects the random transform (driven by ``seed``) or the evaluation one."""
+    ``train`` selects the random transform (driven by ``seed``) or the evaluation one. An
+    image that cannot be decoded is returned as its :class:`DataFormatError`, for
+    :func:`collate` to carry to the process that reads the batches."""
 
     def __init__(self, images: ImageList, train: bool, size: int = 224, resize: int = 256):
         self.images, self.train, self.size, self.resize = images, train, size, resize
@@ -133,15 +135,36 @@ class ImageFolderDataset(Dataset):
     def __len__(self) -> int:
         return len(self.images.paths)
 
-    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, int] | DataFormatError:
         index, seed = key
-        image = decode(self.images.paths[index])
+        try:
+            image = decode(self.images.paths[index])
+        except DataFormatError as error:
+            return error
         if self.train:
             image = train_transform(image, self.size, np.random.default_rng(seed))
         else:
             image = eval_transform(image, self.size, self.resize)
         pixels = np.asarray(image, dtype=np.uint8).transpose(2, 0, 1).copy()
         return torch.from_numpy(pixels), int(self.images.labels[index])
+
+
+def collate(samples: list) -> tuple[torch.Tensor, torch.Tensor] | DataFormatError:
+    """The DataLoader's batch of :class:`ImageFolderDataset` samples, or the first sample's
+    :class:`DataFormatError` when an image could not be decoded. The error travels back from a
+    worker process whole, naming the file, for the reader to raise (raised in the worker, it
+    would reach the reader as a RuntimeError whose first line names no file)."""
+    for sample in samples:
+        if isinstance(sample, DataFormatError):
+            return sample
+    return default_collate(samples)
+
+
+def raise_failed(batch: tuple[torch.Tensor, torch.Tensor] | DataFormatError) -> tuple:
+    """``batch`` from a DataLoader using :func:`collate`; its error raised if it is one."""
+    if isinstance(batch, DataFormatError):
+        raise batch
+    return batch
 
 
 class SeededOrder(Sampler):

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from optbench.data.discovery import locate
-from optbench.data.formats import DataFormatError, read_idx, read_text
+from optbench.data.formats import DataFormatError, check_labels, read_idx, read_text
+from optbench.data.sources import get_source
 
 
 @dataclass(frozen=True)
@@ -39,22 +40,52 @@ def stamp(paths: dict[str, Path]) -> tuple:
 
 
 @functools.lru_cache(maxsize=4)
-def _read_images(files_stamp: tuple) -> LabelledImages:
-    arrays = [read_idx(entry[0]) for entry in files_stamp]
-    for path, images, labels in [
-        (files_stamp[0][0], arrays[0], arrays[1]),
-        (files_stamp[2][0], arrays[2], arrays[3]),
+def _read_images(
+    files_stamp: tuple, classes: int | None, image_shape: tuple[int, ...] | None
+) -> LabelledImages:
+    paths = [entry[0] for entry in files_stamp]
+    arrays = [read_idx(path) for path in paths]
+    for images_path, labels_path, images, labels in [
+        (paths[0], paths[1], arrays[0], arrays[1]),
+        (paths[2], paths[3], arrays[2], arrays[3]),
     ]:
-        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise DataFormatError(path, f"images {images.shape} do not match labels {labels.shape}")
+        check_images(images, image_shape, images_path)
+        check_labels(labels, classes, labels_path)
+        if len(labels) != len(images):
+            raise DataFormatError(
+                labels_path,
+                f"{len(labels)} labels for the {len(images)} images of {Path(images_path).name}",
+            )
+    if arrays[0].shape[1:] != arrays[2].shape[1:]:
+        raise DataFormatError(
+            paths[2], f"images of shape {arrays[2].shape[1:]}, the training images' are "
+            f"{arrays[0].shape[1:]}"
+        )
     return LabelledImages(*arrays)
 
 
+def check_images(images: np.ndarray, image_shape: tuple[int, ...] | None, where: str) -> None:
+    """Raise :class:`DataFormatError` naming ``where`` unless ``images`` is a non-empty uint8
+    array (N, height, width), each image of ``image_shape`` when it is given."""
+    if images.dtype != np.uint8:
+        raise DataFormatError(where, f"images must be uint8 pixels, found {images.dtype}")
+    if images.ndim != 3 or (image_shape is not None and images.shape[1:] != image_shape):
+        expected = image_shape if image_shape is not None else "(height, width)"
+        raise DataFormatError(
+            where, f"images of shape {images.shape[1:]}, expected {expected} each"
+        )
+    if len(images) == 0:
+        raise DataFormatError(where, "holds no images")
+
+
 def load_images(name: str = "fashion_mnist", path: Path | str | None = None) -> LabelledImages:
-    """The IDX image dataset ``name`` (MNIST layout: train/t10k images and labels)."""
-    files = locate(name, path)
+    """The IDX image dataset ``name`` (MNIST layout: train/t10k images and labels), checked:
+    uint8 images of the source's shape, as many integer labels in [0, classes), else
+    :class:`DataFormatError` naming the file and the fault."""
+    source = get_source(name)
+    files = locate(source, path)
     ordered = {key: files[key] for key in sorted(files, key=_idx_order)}
-    return _read_images(stamp(ordered))
+    return _read_images(stamp(ordered), source.classes, source.image_shape)
 
 
 def _idx_order(file_name: str) -> int:
@@ -79,7 +110,7 @@ def strip_gutenberg(text: str) -> str:
 @functools.lru_cache(maxsize=4)
 def _read_text(files_stamp: tuple) -> str:
     text = strip_gutenberg(read_text(files_stamp[0][0]))
-    if not text:
+    if not text.strip():
         raise DataFormatError(files_stamp[0][0], "holds no text")
     return text
 

@@ -54,6 +54,8 @@ class DatasetSource:
     system_dirs: tuple[str, ...] = ()
     system_install: str | None = None  # a command that installs it system-wide
     manual: str | None = None  # for data that cannot be downloaded: how to put it in place
+    classes: int | None = None  # labelled images: labels must lie in [0, classes)
+    image_shape: tuple[int, ...] | None = None  # labelled images: the shape of each image
 
     def file(self, name: str) -> RemoteFile:
         """The file called ``name`` (its compressed or raw name)."""
@@ -102,6 +104,8 @@ FASHION_MNIST = DatasetSource(
             size=5148,
         ),
     ),
+    classes=10,
+    image_shape=(28, 28),
     system_dirs=("/usr/share/datasets/fashion-mnist",),
     system_install="apt-get install dataset-fashion-mnist",
 )
@@ -138,6 +142,8 @@ MNIST = DatasetSource(
             size=4542,
         ),
     ),
+    classes=10,
+    image_shape=(28, 28),
     system_dirs=("/usr/share/datasets/mnist",),
 )
 

@@ -22,7 +22,14 @@ from torch.utils.data import DataLoader
 
 from optbench.data import locate
 from optbench.data.augment import normalize
-from optbench.data.imagefolder import ImageFolderDataset, ImageList, SeededOrder, scan_image_folder
+from optbench.data.imagefolder import (
+    ImageFolderDataset,
+    ImageList,
+    SeededOrder,
+    collate,
+    raise_failed,
+    scan_image_folder,
+)
 from optbench.errors import InvalidParameterError
 from optbench.workloads.losses import check_regularization, classification_loss, evaluate_classifier
 
@@ -122,6 +129,7 @@ class ImageNetProblem:
             dataset,
             batch_size=batch_size,
             sampler=order,
+            collate_fn=collate,
             num_workers=workers,
             pin_memory=self.device.type == "cuda",
             drop_last=drop_last,
@@ -130,7 +138,7 @@ class ImageNetProblem:
         )
 
     def _to_device(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
-        images, labels = batch
+        images, labels = raise_failed(batch)
         images = images.to(self.device, non_blocking=True)
         labels = labels.to(self.device, non_blocking=True)
         return normalize(images, self._mean, self._std), labels
