@@ -97,13 +97,13 @@ def test_missing_data_message_lists_places_and_commands(places):
     with pytest.raises(DataNotFoundError) as caught:
         locate(source_with_system(places))
     message = str(caught.value)
-    lines = message.splitlines()
-    assert lines[0] == "Tiny ('tiny') was not found. optbench looked in:"
-    assert f"  {places['env']}  ($OPTBENCH_DATA: no such directory)" in lines
-    assert f"  {places['cache']}  (the cache: missing a.txt.gz)" in lines
-    assert f"  {places['system']}  (system location: no such directory)" in lines
-    assert "  optbench data fetch tiny" in lines
-    assert "or, as root on Debian/Ubuntu:  apt-get install tiny-data" in lines
+    assert len(message.splitlines()) == 1
+    assert message.startswith("Tiny ('tiny') was not found in: ")
+    assert f"{places['env']} ($OPTBENCH_DATA: no such directory); " in message
+    assert f"{places['cache']} (the cache: missing a.txt.gz); " in message
+    assert f"{places['system']} (system location: no such directory). " in message
+    assert "Get it with `optbench data fetch tiny`" in message
+    assert "or as root on Debian/Ubuntu `apt-get install tiny-data`" in message
     assert isinstance(caught.value, FileNotFoundError)
 
 

@@ -29,17 +29,16 @@ class DataNotFoundError(FileNotFoundError):
     def __init__(self, source: DatasetSource, looked: list[tuple[Path, str]]) -> None:
         self.source = source
         self.looked = looked
-        lines = [f"{source.title} ({source.name!r}) was not found. optbench looked in:"]
-        lines += [f"  {where}  ({why})" for where, why in looked]
+        places = "; ".join(f"{where} ({why})" for where, why in looked)
+        message = f"{source.title} ({source.name!r}) was not found in: {places}. "
         if source.manual:
-            lines.append(source.manual)
+            message += source.manual
         else:
-            lines += ["Get it with:", f"  optbench data fetch {source.name}"]
-        if source.system_install:
-            lines.append(f"or, as root on Debian/Ubuntu:  {source.system_install}")
-        if not source.manual:
-            lines.append("or pass the directory that holds the files (data_path=...).")
-        super().__init__("\n".join(lines))
+            message += f"Get it with `optbench data fetch {source.name}`"
+            if source.system_install:
+                message += f", or as root on Debian/Ubuntu `{source.system_install}`"
+            message += ", or pass the directory that holds the files (--data-path)."
+        super().__init__(message)
 
     def __str__(self) -> str:
         return self.args[0]

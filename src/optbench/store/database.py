@@ -74,26 +74,32 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _sqlite_reader(path: Path, shown: str) -> Engine:
-    """An engine that opens the SQLite file read-only: ``mode=ro``, or ``immutable=1`` where a
-    read-only connection cannot be made (a WAL file in a folder the user may not write)."""
+    """An engine that opens the SQLite file read-only and creates nothing beside it: with no
+    write-ahead log next to it (no writer is working on it, and everything is in the file)
+    as ``immutable=1``, which opens no side files; otherwise ``mode=ro``, which reads what a
+    running writer has logged, or ``immutable=1`` where even that cannot be opened (a WAL file
+    in a folder the user may not write)."""
     if not path.is_file():
         raise StoreError(
             f"database={shown!r} is invalid: expected an existing study database (no such file)"
         )
-
-    def connect(immutable: bool) -> sqlite3.Connection:
-        flag = "immutable=1" if immutable else "mode=ro"
-        uri = f"{path.resolve().as_uri()}?{flag}"
-        connection = sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return connection
+    if not Path(f"{path}-wal").exists():
+        return create_engine("sqlite://", creator=lambda: _connect(path, immutable=True))
 
     try:
-        connect(immutable=False).close()
+        _connect(path, immutable=False).close()
         immutable = False
     except sqlite3.DatabaseError:
         immutable = True
-    return create_engine("sqlite://", creator=lambda: connect(immutable))
+    return create_engine("sqlite://", creator=lambda: _connect(path, immutable=immutable))
+
+
+def _connect(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    flag = "immutable=1" if immutable else "mode=ro"
+    uri = f"{path.resolve().as_uri()}?{flag}"
+    connection = sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return connection
 
 
 def _postgres_reader(url: URL) -> Engine:
