@@ -18,12 +18,20 @@ from collections import defaultdict
 import torch
 from torch import Tensor
 
-_group_by_device_and_dtype = torch.optim.Optimizer._group_tensors_by_device_and_dtype
+group_by_device_and_dtype = torch.optim.Optimizer._group_tensors_by_device_and_dtype
+
+
+def indices_by_step(steps: list[int]) -> dict[int, list[int]]:
+    """The positions of the parameters at each step t (normally all share one)."""
+    by_step: dict[int, list[int]] = defaultdict(list)
+    for index, step in enumerate(steps):
+        by_step[step].append(index)
+    return by_step
 
 
 def sgd(params: list[Tensor], grads: list[Tensor], *, lr: float) -> None:
     """SGD(eta) through ``torch._fused_sgd_`` with no momentum buffer."""
-    for (group_params, group_grads), _ in _group_by_device_and_dtype([params, grads]).values():
+    for (group_params, group_grads), _ in group_by_device_and_dtype([params, grads]).values():
         torch._fused_sgd_(
             group_params,
             group_grads,
@@ -49,7 +57,7 @@ def heavy_ball(
 ) -> None:
     """MOMENTUM or NESTEROV through ``torch._fused_sgd_``; ``velocities`` start at zero, so
     ``gamma * v + g`` is right on the first step too and ``is_first_step`` stays False."""
-    grouped = _group_by_device_and_dtype([params, grads, velocities])
+    grouped = group_by_device_and_dtype([params, grads, velocities])
     for (group_params, group_grads, group_velocities), _ in grouped.values():
         torch._fused_sgd_(
             group_params,
@@ -81,16 +89,13 @@ def adam(
 
     Parameters are grouped by their step t (normally all share one), since eps' depends on t.
     """
-    by_step: dict[int, list[int]] = defaultdict(list)
-    for index, step in enumerate(steps):
-        by_step[step].append(index)
-    for step, indices in by_step.items():
+    for step, indices in indices_by_step(steps).items():
         corrected_eps = eps / math.sqrt(1.0 - beta2 ** (step + 1))
         lists = [
             [tensors[i] for i in indices]
             for tensors in (params, grads, first_moments, second_moments)
         ]
-        for (group_params, group_grads, group_m, group_v), _ in _group_by_device_and_dtype(
+        for (group_params, group_grads, group_m, group_v), _ in group_by_device_and_dtype(
             lists
         ).values():
             count = torch.tensor(float(step + 1), device=group_params[0].device)
