@@ -187,7 +187,8 @@ def _compile(
         ]
         example += [torch.empty((), dtype=dtype) for _ in range(scalar_count)]
         graph = make_fx(flat_chunk_function)(*example)
-    return torch._inductor.compile(graph, example)
+    # One kernel at a time: no pool of compile worker processes (in every trial worker) for it.
+    return torch._inductor.compile(graph, example, options={"compile_threads": 1})
 
 
 def chosen_by_default(params: list[Tensor]) -> bool:

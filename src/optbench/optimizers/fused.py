@@ -1,4 +1,4 @@
-"""Torch's fused CPU/CUDA kernels, driven so that they compute the Table-1 rules exactly.
+"""Torch's fused CPU/CUDA kernels, driven so that they compute Table-1 rules exactly.
 
 - ``torch._fused_sgd_`` with ``dampening=0`` is MOMENTUM (``nesterov=False``) and NESTEROV
   (``nesterov=True``), and SGD with ``momentum=0``: the same algebra as ``functional``.
@@ -7,7 +7,22 @@
   ``eps' = epsilon / sqrt(1 - beta2^(t+1))`` this is exactly
   ``alpha * b * m / (sqrt(v) + epsilon)``, Table 1's ADAM, so each call passes that eps'.
 
-tests/optimizers/test_reference.py and test_torch_equivalence.py check both in float64.
+No such driving exists for RMSPROP or NADAM, so their fused path is a kernel that
+``compiled`` builds:
+
+- ``torch._fused_adam_`` keeps one average m and steps along the same m it stores. NADAM steps
+  along beta1 m_t + (1 - beta1) g = beta1^2 m_(t-1) + (1 - beta1^2) g but must store
+  m_t = beta1 m_(t-1) + (1 - beta1) g: two different mixtures of the same two terms, where the
+  kernel forms one. A second call for the (1 - beta1) g / (sqrt(v) + epsilon) part would update
+  v again, and leaving v alone takes beta2 = 1, which zeroes the kernel's 1 - beta2^(t+1).
+- RMSPROP puts epsilon inside the root and accumulates eta_t g / sqrt(v + epsilon) into m, with
+  v_0 = 1. ``_fused_adam_`` adds its epsilon outside the root and averages raw gradients;
+  ``_fused_adagrad_`` sums squares without decay, epsilon outside the root. ``_fused_sgd_``
+  computes the last two lines (m <- gamma m + u, theta <- theta - m, with grads u and lr 1),
+  but u = eta_t g / sqrt(v + epsilon) and the new v would still take separate passes.
+
+tests/optimizers/test_reference.py and test_torch_equivalence.py check the fused paths in
+float64.
 """
 
 from __future__ import annotations
