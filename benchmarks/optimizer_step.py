@@ -17,7 +17,7 @@ TORCHINDUCTOR_CACHE_DIR to an empty folder to time a cold compile), and how many
 steps compile when the learning rate changes at every step and the model changes (none).
 
     .venv/bin/python benchmarks/optimizer_step.py [--rounds 15] [--steps 20] [--threads 1]
-        [--models mlp,cnn,resnet50] [--skip-torch-pairs]
+        [--models mlp,cnn,resnet50,mlp64,...] [--skip-torch-pairs]
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def simple_cnn_shapes() -> Shapes:
     return [(32, 1, 5, 5), (32,), (64, 32, 5, 5), (64,), (1024, 3136), (1024,), (10, 1024), (10,)]
 
 
-def mlp_shapes() -> Shapes:
-    """MLP 784-256-256-10: 0.27 M parameters in 6 tensors."""
-    return [(256, 784), (256,), (256, 256), (256,), (10, 256), (10,)]
+def mlp_shapes(width: int = 256) -> Shapes:
+    """MLP 784-width-width-10 (0.27 M parameters in 6 tensors at the default width)."""
+    return [(width, 784), (width,), (width, width), (width,), (10, width), (10,)]
 
 
 def resnet50_shapes() -> Shapes:
@@ -63,6 +63,13 @@ def resnet50_shapes() -> Shapes:
 
 
 MODELS = {"mlp": mlp_shapes, "cnn": simple_cnn_shapes, "resnet50": resnet50_shapes}
+
+
+def model_shapes(model: str) -> Shapes:
+    """The shapes of a model of ``MODELS``, or of ``mlpW``: the MLP at width W."""
+    if model.startswith("mlp") and model[3:].isdigit():
+        return mlp_shapes(int(model[3:]))
+    return MODELS[model]()
 
 
 def parameters(shapes: Shapes, device: str) -> list[torch.Tensor]:
@@ -198,7 +205,7 @@ def fused_adam_table(device: str, models: list[str], rounds: int, steps: int) ->
         if available(name, device):
             entries += [(f"{name} fused", rule_factory(name, True))]
     for model in models:
-        shapes = MODELS[model]()
+        shapes = model_shapes(model)
         params = parameters(shapes, device)
         count = sum(p.numel() for p in params)
         defaults = {
@@ -219,13 +226,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="interleaved timing rounds")
     parser.add_argument("--steps", type=int, default=20, help="steps timed per round")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument("--models", default="mlp,cnn", help=f"of {', '.join(MODELS)}")
+    parser.add_argument(
+        "--models", default="mlp,cnn", help=f"of {', '.join(MODELS)}, or mlpW: the MLP at width W"
+    )
     parser.add_argument("--skip-torch-pairs", action="store_true", help="only table 2")
     args = parser.parse_args()
     models = args.models.split(",")
-    unknown = sorted(set(models) - set(MODELS))
+    mlp_widths = {m for m in models if m.startswith("mlp") and m[3:].isdigit()}
+    unknown = sorted(set(models) - set(MODELS) - mlp_widths)
     if unknown:
-        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
+        known = ", ".join([*MODELS, "mlpW"])
+        parser.error(f"unknown model(s) {', '.join(unknown)}: choose from {known}")
     torch.set_num_threads(args.threads)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     gpu = torch.cuda.get_device_name() if "cuda" in devices else "no GPU: CUDA skipped"
