@@ -217,7 +217,8 @@ def unavailable_reason(rule: Callable[..., None], params: list[Tensor]) -> str |
         try:
             kernel(_CHUNK_FUNCTIONS[rule], dtype, device)
         except Exception as error:  # any failure to compile makes the path unavailable
-            return f"TorchInductor could not compile the kernel ({type(error).__name__}: {error})"
+            summary = f"{type(error).__name__}: {next(iter(str(error).splitlines()), '')}"
+            return f"TorchInductor could not compile the kernel ({summary})"
     return None
 
 
