@@ -142,6 +142,7 @@ def _apply(chunk_function: Callable[..., None], lists: list[list[Tensor]], numbe
 
 
 _kernels: dict[tuple, Kernel] = {}
+_failures: dict[tuple, Exception] = {}  # not retried: a failed compile costs seconds each time
 _kernels_lock = threading.Lock()
 
 
@@ -150,8 +151,14 @@ def kernel(chunk_function: Callable[..., None], dtype: torch.dtype, device: torc
     number of torch threads (compiled into CPU kernels), compiled on first use."""
     key = (chunk_function, dtype, device, torch.get_num_threads())
     with _kernels_lock:
+        if key in _failures:
+            raise _failures[key]
         if key not in _kernels:
-            _kernels[key] = _compile(chunk_function, dtype, device)
+            try:
+                _kernels[key] = _compile(chunk_function, dtype, device)
+            except Exception as error:
+                _failures[key] = error
+                raise
         return _kernels[key]
 
 
@@ -211,14 +218,15 @@ def unavailable_reason(rule: Callable[..., None], params: list[Tensor]) -> str |
         if not p.is_contiguous():
             return f"the compiled kernel takes contiguous parameters, not one of shape {p.shape}"
     for device, dtype in {(p.device, p.dtype) for p in params}:
-        missing = _compiler_missing(device.type)
+        try:
+            missing = _compiler_missing(device.type)
+            if missing is None:
+                kernel(_CHUNK_FUNCTIONS[rule], dtype, device)
+        except Exception as error:  # any failure to build the kernel makes the path unavailable
+            summary = f"{type(error).__name__}: {next(iter(str(error).splitlines()), '')}"
+            missing = f"TorchInductor could not compile the kernel ({summary})"
         if missing is not None:
             return missing
-        try:
-            kernel(_CHUNK_FUNCTIONS[rule], dtype, device)
-        except Exception as error:  # any failure to compile makes the path unavailable
-            summary = f"{type(error).__name__}: {next(iter(str(error).splitlines()), '')}"
-            return f"TorchInductor could not compile the kernel ({summary})"
     return None
 
 
