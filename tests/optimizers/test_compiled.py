@@ -127,8 +127,9 @@ def test_state_saved_midway_resumes_the_identical_trajectory(name):
 
 @pytest.mark.parametrize("name", SETTINGS)
 def test_more_parameters_than_a_chunk_at_different_steps_and_of_any_size(name):
-    """11 parameters (two kernel calls, the second padded), sizes 0 and 1 among them, and a
-    parameter that gets its first gradient at step 3, so that its step t lags the others."""
+    """11 parameters (two kernel calls, the second padded), sizes 0 and 1 among them, a
+    parameter that gets its first gradient at step 3, so that its step t lags the others, and a
+    gradient that is not contiguous."""
     sizes = [(0,), (1,), (2,), (17,), (3, 5), (1, 1), (4, 2, 3), (9,), (2,), (31,), (6, 6)]
     assert len(sizes) > compiled.CHUNK
 
@@ -139,6 +140,8 @@ def test_more_parameters_than_a_chunk_at_different_steps_and_of_any_size(name):
         for step in range(20):
             for i, p in enumerate(params):
                 gradient = torch.randn(p.shape, generator=generator, dtype=torch.float64)
+                if p.dim() == 2 and p.shape[0] > 1:
+                    gradient = gradient.t().contiguous().t()
                 p.grad = None if i == 3 and step < 3 else gradient
             optimizer.step()
         return params
