@@ -1,8 +1,10 @@
-"""A small real model to train: an MLP on fixed random data, in float64 unless asked."""
+"""A small real model to train (an MLP on fixed random data, in float64 unless asked), and one
+torch thread for every test here, as the runner gives each trial: the models are tiny, and a
+second OpenMP thread on a busy 2-core machine only adds waiting."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -39,6 +41,14 @@ def _mlp_trajectory(
         optimizer.step()
         rows.append(torch.nn.utils.parameters_to_vector(model.parameters()).detach().cpu().clone())
     return torch.stack(rows).double().numpy()
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture

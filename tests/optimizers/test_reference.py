@@ -1,4 +1,4 @@
-"""RMSProp, Adam and NAdam against a float64 numpy transcription of Table 1
+"""RMSProp, Adam and NAdam, foreach and fused, against a float64 numpy transcription of Table 1
 (docs/method.md, section 2).
 
 The problem is a noisy quadratic, g_t = a * theta + noise_t, whose gradient both sides compute
@@ -85,20 +85,14 @@ def _decaying(step: int) -> float:
     return 0.05 * (1.0 - 0.9 * step / STEPS)
 
 
+@pytest.mark.parametrize("fused", [False, True], ids=["foreach", "fused"])
 @pytest.mark.parametrize(("name", "hp"), CASES, ids=lambda v: str(v))
-def test_rule_matches_the_numpy_transcription_of_table_1(name, hp):
+def test_rule_matches_the_numpy_transcription_of_table_1(name, hp, fused):
     expected = _reference(name, hp, _decaying)
-    options = {"fused": False} if name == "adam" else {}
-    for actual, wanted in zip(_optbench(name, hp, _decaying, **options), expected, strict=True):
-        np.testing.assert_allclose(actual, wanted, rtol=0, atol=1e-10)
+    actual = _optbench(name, hp, _decaying, fused=fused)
+    for got, wanted in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(got, wanted, rtol=0, atol=1e-10)
         assert not np.allclose(wanted, 1.0)  # the parameters really moved
-
-
-@pytest.mark.parametrize("hp", ADAM_SETTINGS, ids=lambda v: str(v))
-def test_fused_adam_matches_the_numpy_transcription_of_table_1(hp):
-    expected = _reference("adam", hp, _decaying)
-    for actual, wanted in zip(_optbench("adam", hp, _decaying, fused=True), expected, strict=True):
-        np.testing.assert_allclose(actual, wanted, rtol=0, atol=1e-10)
 
 
 def test_rmsprop_starts_its_mean_square_at_one_not_zero():

@@ -49,20 +49,16 @@ class TableOneOptimizer(torch.optim.Optimizer):
     each group to ``_update``.
 
     Subclasses declare ``bounds`` (hyperparameter name -> valid range) and implement
-    ``_update(group, params, grads)``. ``fused=None`` picks torch's fused kernel where one computes
-    the same rule (see docs/optimizers.md) and every parameter is a float tensor on CPU or CUDA.
+    ``_update(group, params, grads)``. Every one of the six has a fused path; each param group's
+    ``fused`` is resolved to True or False when the group is added (see ``_resolve_fused`` and
+    docs/optimizers.md).
     """
 
     bounds: ClassVar[dict[str, Bounds]]
-    has_fused_kernel: ClassVar[bool] = False
 
     def __init__(self, params: Iterable, defaults: dict[str, float], fused: bool | None) -> None:
         if fused is not None and not isinstance(fused, bool):
             raise InvalidParameterError("fused", fused, "True, False or None (automatic)")
-        if fused and not self.has_fused_kernel:
-            raise InvalidParameterError(
-                "fused", fused, f"False or None: {type(self).__name__} has no fused kernel"
-            )
         super().__init__(params, {**defaults, "fused": fused})
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -73,16 +69,28 @@ class TableOneOptimizer(torch.optim.Optimizer):
         group["fused"] = self._resolve_fused(group["fused"], group["params"])
 
     def _resolve_fused(self, fused: bool | None, params: list[Tensor]) -> bool:
-        supported = all(
-            p.device.type in FUSED_DEVICE_TYPES and torch.is_floating_point(p) for p in params
-        )
-        if fused is None:
-            return self.has_fused_kernel and supported
-        if fused and not supported:
-            raise InvalidParameterError(
-                "fused", fused, "False or None: fused kernels need float tensors on CPU or CUDA"
-            )
-        return fused
+        """Whether the group of ``params`` takes the fused path: ``fused=None`` takes it where
+        ``_fused_by_default`` says so and it is available; ``fused=True`` raises where it is not."""
+        if fused is False:
+            return False
+        if fused is None and not self._fused_by_default(params):
+            return False
+        reason = self._fused_unavailable(params)
+        if reason is None:
+            return True
+        if fused:
+            raise InvalidParameterError("fused", fused, f"False or None: {reason}")
+        return False
+
+    def _fused_by_default(self, params: list[Tensor]) -> bool:
+        """Whether ``fused=None`` takes the fused path for ``params`` where it is available."""
+        return True
+
+    def _fused_unavailable(self, params: list[Tensor]) -> str | None:
+        """Why the fused path cannot update ``params``, or None when it can."""
+        if all(p.device.type in FUSED_DEVICE_TYPES and torch.is_floating_point(p) for p in params):
+            return None
+        return "fused kernels need float tensors on CPU or CUDA"
 
     @torch.no_grad()
     def step(self, closure=None):  # noqa: ANN001, ANN201 (torch.optim's signature)
