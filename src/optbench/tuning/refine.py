@@ -14,9 +14,9 @@ set took; a fixed hyperparameter stays fixed; the learning-rate axis searched (`
 ``lr_over_eps``, ``lr_over_sqrt_eps``) is refined like any other. The schedule is shared by all
 optimizers of a protocol, so its parameters are refined from the top sets of all of them
 together. Last, every inclusion the initial spaces keep reachable is kept reachable
-(:mod:`optbench.tuning.refine_inclusions`). The proposal is a :class:`~optbench.tuning.protocols.Protocol`
-with one final space per optimizer, written as YAML whose comments give the reason for every
-range (:mod:`optbench.tuning.refine_yaml`).
+(:mod:`optbench.tuning.refine_inclusions`). The proposal is a
+:class:`~optbench.tuning.protocols.Protocol` with one final space per optimizer, written as YAML
+whose comments give the reason for every range (:mod:`optbench.tuning.refine_yaml`).
 
 >>> proposal = refine(initial_studies, name="full", trials=32, base_lr=0.05)  # doctest: +SKIP
 >>> print(proposal.yaml)                                                      # doctest: +SKIP
@@ -201,7 +201,8 @@ def inclusion_lines(
         if check.reachable:
             lines.append(f"{pair}: kept reachable ({check.how})")
         elif not before[(check.special, check.general)]:
-            lines.append(f"{pair}: broken already in the initial spaces: {'; '.join(check.reasons)}")
+            reasons = "; ".join(check.reasons)
+            lines.append(f"{pair}: broken already in the initial spaces: {reasons}")
         else:
             lines.append(f"{pair}: NOT kept: {'; '.join(check.reasons)}")
     return lines
@@ -287,10 +288,8 @@ def refine(
             for o, s in studies.items()
         ])  # fmt: skip
         schedule[h.name] = _refine_one(shared.optimizer, h, dimension, top, pooled, rule)
-    final = {
-        o: SearchSpace(o, hparams, shared.schedule, tuple(r.hyperparameter for r in schedule.values()))
-        for o, hparams in spaces.items()
-    }
+    schedule_hparams = tuple(r.hyperparameter for r in schedule.values())
+    final = {o: SearchSpace(o, h, shared.schedule, schedule_hparams) for o, h in spaces.items()}
     initial_spaces = {o: s.space for o, s in studies.items()}
     kept = keep_inclusions(initial_spaces, final, large_eps=rule.large_eps, digits=rule.digits)
     for optimizer, notes in kept.widened.items():
