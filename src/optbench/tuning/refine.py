@@ -33,7 +33,14 @@ import numpy as np
 from optbench.errors import InvalidParameterError, check_int, check_positive
 from optbench.tuning.protocols import Protocol
 from optbench.tuning.reachability import InclusionCheck, check_inclusions
-from optbench.tuning.refine_axes import Axis, Limits, Refined, refine_choice, refine_range
+from optbench.tuning.refine_axes import (
+    Axis,
+    Limits,
+    Refined,
+    decades,
+    refine_choice,
+    refine_range,
+)
 from optbench.tuning.refine_inclusions import describe_range, keep_inclusions
 from optbench.tuning.refine_yaml import render_protocol
 from optbench.tuning.scales import Hyperparameter
@@ -91,10 +98,10 @@ class RefineRule:
             f"top set = the best max({self.min_top}, ceil({self.top_fraction:g} N)) of N finished "
             f"points by final validation error (diverged left out); per hyperparameter its span "
             f"in the scale's coordinate (log10 x, log10(1 - x), x) plus a margin of "
-            f"{self.margin:g} of the span each side, at least {self.min_margin_decades:g} decades "
+            f"{self.margin:g} of the span each side, at least {decades(self.min_margin_decades)} "
             f"({self.min_margin_linear:g} of the initial range on linear scales), cut to the "
             f"initial range except past a bound a top point lies within {self.near:g} of "
-            f"(unit coordinates): there extended {self.extend_decades:g} decades "
+            f"(unit coordinates): there extended {decades(self.extend_decades)} "
             f"({self.extend_linear:g} of the range on linear scales) within the valid values; "
             f"bounds rounded outward to {self.digits} significant digits; inclusions kept with "
             f"large_eps = {self.large_eps:g}."

@@ -82,8 +82,9 @@ def short(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _decades(count: float) -> str:
-    return f"{short(count)} decade" + ("" if count == 1 else "s")
+def decades(count: float) -> str:
+    """``1 decade``, ``0.5 decades``."""
+    return f"{count:.3g} decade" + ("" if f"{count:.3g}" == "1" else "s")
 
 
 class Axis:
@@ -129,9 +130,9 @@ class Axis:
     def measure(self, u: float) -> str:
         """``0.5 decades`` (of 1 - x on one_minus_log), or a width of x on linear."""
         if self.h.scale == "linear":
-            return short(u * self.per_unit())
+            return f"{u * self.per_unit():.3g}"
         of = " of 1 - x" if self.h.scale == "one_minus_log" else ""
-        return f"{_decades(u * self.per_unit())}{of}"
+        return f"{decades(u * self.per_unit())}{of}"
 
 
 def round_to(value: float, digits: int, up: bool, step: float | None = None) -> float:
@@ -201,7 +202,7 @@ def refine_range(axis: Axis, top: np.ndarray, counted: str, rule) -> Refined:
         wanted = f"extended {axis.measure(extend)} past it"
         if x == bound:
             most = "largest" if upper else "smallest"
-            wanted = f"kept, the {most} value {h.name} may take on this scale"
+            wanted = f"kept: {short(x)} is the {most} value {h.name} may take"
         elif (axis.u(x) < reach - 1e-9) if upper else (axis.u(x) > reach + 1e-9):
             wanted = f"extended as far as {h.name} may go, to {short(x)}"
         reason.append(f"a top point lies within {rule.near:g} of the initial {side} bound "
