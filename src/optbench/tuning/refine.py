@@ -38,10 +38,11 @@ from optbench.tuning.refine_axes import (
     Limits,
     Refined,
     decades,
+    describe_range,
     refine_choice,
     refine_range,
 )
-from optbench.tuning.refine_inclusions import describe_range, keep_inclusions
+from optbench.tuning.refine_inclusions import keep_inclusions
 from optbench.tuning.refine_yaml import render_protocol
 from optbench.tuning.scales import Hyperparameter
 from optbench.tuning.spaces import SearchSpace
@@ -142,7 +143,7 @@ class InitialStudy:
 
     @property
     def name(self) -> str:
-        return self.label or f"the {self.space.optimizer} study"
+        return self.label or f"initial study of {self.space.optimizer}"
 
     def top(self, rule: RefineRule) -> np.ndarray:
         """The rows of the top set, best first; refused with too few points."""
@@ -150,7 +151,7 @@ class InitialStudy:
         finite = int(np.isfinite(self.validation_error).sum())
         if n < rule.min_points or finite < rule.min_top:
             raise InvalidParameterError(
-                f"initial study {self.name}",
+                self.name,
                 f"{n} finished points, {finite} not diverged",
                 f"at least {rule.min_points} finished points, {rule.min_top} of them not "
                 "diverged (run more initial trials)",

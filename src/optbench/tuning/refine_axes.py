@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optbench.tuning.scales import Hyperparameter
+from optbench.tuning.scales import RANGE_SCALES, Hyperparameter
 
 DECADE_SCALES = ("log", "one_minus_log")
 
@@ -80,6 +80,15 @@ def short(x: float) -> str:
     if 0.9 <= x < 1.0:
         return f"{x:.{2 - math.floor(math.log10(1.0 - x))}f}".rstrip("0")
     return f"{x:.3g}"
+
+
+def describe_range(h: Hyperparameter | None) -> str:
+    """``[low, high]`` in short numbers, ``{a, b}``, ``= value``, or ``default`` (None)."""
+    if h is None:
+        return "default"
+    if h.scale in RANGE_SCALES:
+        return f"[{short(h.low)}, {short(h.high)}]"
+    return h.describe_range()
 
 
 def decades(count: float) -> str:

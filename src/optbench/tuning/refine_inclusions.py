@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from optbench.tuning.reachability import InclusionCheck, check_inclusions
-from optbench.tuning.refine_axes import round_to, short
+from optbench.tuning.refine_axes import describe_range, round_to
 from optbench.tuning.scales import RANGE_SCALES, Hyperparameter
 from optbench.tuning.spaces import SearchSpace
 
@@ -173,10 +173,3 @@ def keep_inclusions(
             widened.setdefault(pair.general, {})[name] = note
     checks = tuple(check_inclusions(spaces, large_eps=large_eps))
     return Kept(spaces, widened, checks)
-
-
-def describe_range(h: Hyperparameter) -> str:
-    """``[low, high]`` in short numbers, ``{a, b}`` or ``= value``."""
-    if h.scale in RANGE_SCALES:
-        return f"[{short(h.low)}, {short(h.high)}]"
-    return h.describe_range()
