@@ -178,7 +178,7 @@ def test_a_two_stage_run_interrupted_at_every_point_resumes_and_runs_each_trial_
         with Store(str(database)) as store:
             finished = store.state_counts()
             studies.append([sum(c[s] for s in ("done", "diverged")) for c in finished.values()])
-    assert studies == [[2, 2], [8, 8], [8, 8, 1], [8, 8, 3, 3]]  # the state at each stop
+    assert studies == [[2, 2], [8, 8], [8, 8, 1, 0], [8, 8, 3, 3]]  # the state at each stop
     assert trained == 2 * 8 + 2 * 3  # every trial trained once, none twice
     store = Store(str(database))
     specs = dict(store.studies())
