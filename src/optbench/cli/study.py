@@ -135,9 +135,9 @@ def _plan_and_run(args: argparse.Namespace) -> int:
             for plan, study_id, study in zip(plans, study_ids, planned, strict=True)
         ]
         if args.enqueue_only:
-            final_ids, _ = _final_stages(store, spec, initial, args.db, console())
+            final_ids, waiting = _final_stages(store, spec, initial, args.db, console())
             render([summary_listing(store, study_ids + final_ids)], "table", console())
-            return 0
+            return int(waiting)
         return _run(store, spec, study_ids, initial, args)
 
 
@@ -184,7 +184,11 @@ def _run(
             return 130
         if stages.initial_waiting(store, initial_ids, spec.max_attempts) is None:
             break
-    final_ids, waiting = _final_stages(store, spec, initial, args.db, out)
+    try:
+        final_ids, waiting = _final_stages(store, spec, initial, args.db, out)
+    except KeyboardInterrupt:
+        out.print("interrupted before the final stage: run the same command again to continue")
+        return 130
     if final_ids:
         if args.retry_failed:
             store.retry_failed(final_ids)
@@ -204,12 +208,18 @@ def _final_stages(
 ) -> tuple[list[int], bool]:
     """Refine every two-stage protocol whose initial stage is complete, write its final
     protocol beside the database and store its final studies; their ids, and whether a final
-    stage is still waiting."""
+    stage is still waiting (or cannot start: too few finished initial points)."""
     final_ids, waiting = [], False
     for group in stages.initial_groups(initial):
         trials = spec.trials or protocols.load_protocol(group[0].plan.protocol).trials
-        final = stages.final_stage(store, group, trials=trials, max_attempts=spec.max_attempts)
-        where = f"{final.protocol} on {final.workload}"
+        where = f"{group[0].plan.stage.protocol} on {group[0].plan.workload}"
+        try:
+            final = stages.final_stage(store, group, trials=trials, max_attempts=spec.max_attempts)
+        except InvalidParameterError as error:
+            out.print(f"the final stage of {where} cannot start: {error}", markup=False,
+                      soft_wrap=True)  # fmt: skip
+            waiting = True
+            continue
         if final.waiting is not None:
             out.print(f"the final stage of {where} waits: {final.waiting}", markup=False)
             waiting = True

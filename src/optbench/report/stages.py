@@ -181,9 +181,15 @@ def comparison_rows(stages: TwoStages) -> tuple[list[str], list[list[str]]]:
 def space_rows(stages: TwoStages) -> tuple[list[str], list[list[str]]]:
     """Every optimizer's hyperparameters: initial range, final range and the reason."""
     header = ["optimizer", "hyperparameter", "initial", "final", "why"]
-    rows = [
-        [name, row.dimension, row.initial, row.final, row.reason]
-        for name, c in stages.optimizers.items()
-        for row in c.spaces
-    ]
-    return header, rows
+    rows, schedule = [], {}
+    for name, c in stages.optimizers.items():
+        for row in c.spaces:
+            if row.dimension.startswith("schedule."):  # shared: once, for all optimizers
+                schedule.setdefault(row.dimension, ["all", *_cells(row)])
+            else:
+                rows.append([name, *_cells(row)])
+    return header, rows + list(schedule.values())
+
+
+def _cells(row: SpaceRow) -> list[str]:
+    return [row.dimension, row.initial, row.final, row.reason]

@@ -145,7 +145,9 @@ class Experiment(BaseModel):
             check_queued(self.trials or protocol.trials, self.seeds)
             if protocol.name in self.two_stage:
                 stages[name] = Stage("initial", protocol.name)
-                check_queued(self.initial_trials or self.trials or protocol.trials, self.seeds)
+                initial = self.initial_trials or self.trials or protocol.trials
+                _check_initial_trials(initial)
+                check_queued(initial, self.seeds)
         return [
             StudyPlan(
                 workload=w,
@@ -173,6 +175,17 @@ def check_data_path(path: str | None) -> str | None:
         expected = "an existing directory or file (no such file or directory)"
         raise InvalidParameterError("data_path", path, expected)
     return path
+
+
+def _check_initial_trials(trials: int) -> None:
+    """An initial study gives refine the points it needs (``RefineRule.min_points``)."""
+    from optbench.tuning.refine import RefineRule
+
+    needed = RefineRule().min_points
+    if trials < needed:
+        raise InvalidParameterError(
+            "initial_trials", trials, f"at least {needed}: refine needs {needed} finished points"
+        )
 
 
 def _first_error(error: ValidationError) -> InvalidParameterError:
