@@ -6,6 +6,7 @@ enqueues points 0..N-1 of the protocol's sampler, each with S seeds. Point i dep
 trials it has, and a changed space or budget is a new study. ``trial_of(claim, options)`` turns
 a claimed row into the :class:`~optbench.study.trial.Trial` the runner trains, and
 ``outcome_of(result)`` a :class:`~optbench.study.trial.TrialResult` into what the store keeps.
+A study of a two-stage protocol carries its :class:`Stage` (:mod:`optbench.study.stages`).
 """
 
 from __future__ import annotations

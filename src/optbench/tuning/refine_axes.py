@@ -104,27 +104,21 @@ class Axis:
         self.t_low, self.t_high = self.t(h.low), self.t(h.high)
 
     def t(self, x: float) -> float:
-        """The scale's own coordinate of x (+-inf beyond its domain)."""
+        """The scale's own coordinate of x (in the scale's domain)."""
         if self.h.scale == "log":
-            return math.log10(x) if x > 0 else -math.inf
-        if self.h.scale == "one_minus_log":
-            return math.log10(1.0 - x) if x < 1 else -math.inf
-        return x
+            return math.log10(x)
+        return math.log10(1.0 - x) if self.h.scale == "one_minus_log" else x
 
     def x(self, u: float) -> float:
+        """The value at unit coordinate u, also beyond [0, 1]."""
         t = self.t_low + u * (self.t_high - self.t_low)
         if self.h.scale == "log":
             return 10.0**t
         return 1.0 - 10.0**t if self.h.scale == "one_minus_log" else t
 
     def u(self, x: float) -> float:
-        """The unit coordinate of x: increasing in x on every scale, +-inf beyond the domain."""
-        if math.isinf(x):
-            return math.copysign(math.inf, x)
-        t = self.t(x)
-        if math.isinf(t):  # 0 on log (-inf), 1 on one_minus_log (+inf)
-            return -math.inf if self.h.scale == "log" else math.inf
-        return (t - self.t_low) / (self.t_high - self.t_low)
+        """The unit coordinate of x (increasing in x on every scale)."""
+        return (self.t(x) - self.t_low) / (self.t_high - self.t_low)
 
     def per_unit(self) -> float:
         """Decades of t (log scales) or the width of x (linear) that one unit of u spans."""
