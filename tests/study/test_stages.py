@@ -51,7 +51,9 @@ def test_a_two_stage_protocol_plans_its_initial_stage_and_the_others_run_as_befo
          "(did you mean 'full'?)"),
         ({"two_stage": [], "initial_trials": 8}, "initial_trials=8 is invalid: expected "
          "two_stage protocols to apply to"),
-        ({"initial_trials": 0}, "initial_trials=0 is invalid: expected greater than or equal"),
+        ({"initial_trials": 0}, "initial_trials=0 is invalid: expected an integer in [1, 10000]"),
+        ({"initial_trials": True}, "initial_trials=True is invalid: expected an integer"),
+        ({"two_stage": "full"}, "two_stage='full' is invalid"),
     ],
 )  # fmt: skip
 def test_bad_two_stage_fields_name_the_field(fields, message):
