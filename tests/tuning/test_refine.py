@@ -93,8 +93,8 @@ def test_every_range_has_a_comment_with_its_reason_above_it():
         if "{scale:" in line:
             above = lines[number - 1].strip()
             assert above.startswith("#") and "span" in "\n".join(lines[number - 4 : number])
-    assert len(proposal.reasons["adam"]) == 4 and set(proposal.schedule_reasons) == {
-        "decay_fraction", "end_factor"}  # fmt: skip
+    assert len(proposal.reasons["adam"]) == 4 and set(proposal.shared_reasons) == {
+        "schedule.decay_fraction", "schedule.end_factor"}  # fmt: skip
 
 
 def test_the_range_is_the_top_set_span_with_its_margin_rounded_outward():
@@ -139,7 +139,7 @@ def test_a_best_point_at_a_bound_extends_the_range_past_it_within_the_valid_valu
     assert "initial upper bound 10 (u = 1.000): extended 1 decade past it" in reasons["lr"]
     assert "extended 1 decade of 1 - x past it" in reasons["momentum"]
     assert "kept: 1 is the largest value decay_fraction may take" in (
-        proposal.schedule_reasons["decay_fraction"]
+        proposal.shared_reasons["schedule.decay_fraction"]
     )
 
 
@@ -237,6 +237,30 @@ def test_a_choice_keeps_the_values_of_its_top_set_and_one_value_is_fixed():
     assert "beta1: {scale: choice, values: [0.9, 0.99]}" in proposal.yaml
 
 
+def test_workload_hyperparameters_are_refined_from_all_top_sets_and_stay_shared(tmp_path):
+    workload = (H("l2", "log", 1e-5, 1e-3), H("label_smoothing", "linear", 0.0, 0.2))
+    spaces = {
+        name: SearchSpace(name, FULL.space(name, 0.1).hyperparameters, workload_hyperparameters=
+                          workload)  # fmt: skip
+        for name in ("sgd", "momentum")
+    }
+    studies = {}
+    for name, space in spaces.items():
+        values = [{"workload.l2": 1e-5, "workload.label_smoothing": s} for s in (0.0, 0.01, 0.02)]
+        values += [{"workload.l2": 1e-3, "workload.label_smoothing": 0.15}] * 7
+        studies[name] = at(space, values, [0.1, 0.11, 0.12] + [0.5] * 7, name)
+    proposal = refine(studies, name="f", trials=8, base_lr=0.1)
+    for space in proposal.protocol.spaces.values():
+        assert space.get("workload.l2") == H("l2", "log", 1e-6, 3.2e-5)  # a decade below 1e-5
+        assert space.get("workload.label_smoothing").low == 0.0  # its smallest value
+    assert "top 6 points of the 2 studies span [1e-05, 1e-05]" in (
+        proposal.shared_reasons["workload.l2"])  # fmt: skip
+    assert "\nworkload:\n" in proposal.yaml and "  l2: {scale: log, low: 1e-06" in proposal.yaml
+    path = tmp_path / "final.yaml"
+    path.write_text(proposal.yaml)
+    assert load_protocol(path).space("sgd", 0.1) == proposal.protocol.spaces["sgd"]
+
+
 def test_too_few_finished_points_are_refused_with_what_is_needed():
     seven = quasirandom("sgd", bowl({"lr": 0.3}), n=7)
     with pytest.raises(InvalidParameterError, match="expected at least 8 finished points, 3 of"):
@@ -249,7 +273,8 @@ def test_too_few_finished_points_are_refused_with_what_is_needed():
 
 def test_studies_with_different_schedules_or_misnamed_are_refused():
     constant = quasirandom("sgd", bowl({"lr": 0.3}), space=load_protocol("lr-only").space("sgd"))
-    with pytest.raises(InvalidParameterError, match="its schedule differs"):
+    differ = "its schedule or workload hyperparameters differ"
+    with pytest.raises(InvalidParameterError, match=differ):
         refine({"sgd": constant, "momentum": quasirandom("momentum", bowl({"lr": 0.1}))},
                name="f", trials=8, base_lr=BASE_LR)  # fmt: skip
     with pytest.raises(InvalidParameterError, match="initial\\['adam'\\]"):

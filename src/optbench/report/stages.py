@@ -95,6 +95,7 @@ def _inside(initial: StudyData, row: int, final: SearchSpace) -> bool:
 def _ranges(initial: SearchSpace | None, final: SearchSpace, reasons: dict) -> tuple[SpaceRow, ...]:
     names = [h.name for h in final.hyperparameters]
     names += [f"schedule.{h.name}" for h in final.schedule_hyperparameters]
+    names += [f"workload.{h.name}" for h in final.workload_hyperparameters]
     rows = []
     for name in names:
         before = initial.get(name) if initial is not None else None
@@ -184,7 +185,7 @@ def space_rows(stages: TwoStages) -> tuple[list[str], list[list[str]]]:
     rows, schedule = [], {}
     for name, c in stages.optimizers.items():
         for row in c.spaces:
-            if row.dimension.startswith("schedule."):  # shared: once, for all optimizers
+            if row.dimension.startswith(("schedule.", "workload.")):  # shared: once, for all
                 schedule.setdefault(row.dimension, ["all", *_cells(row)])
             else:
                 rows.append([name, *_cells(row)])

@@ -169,7 +169,7 @@ def final_stage(
     for stored in initial:
         optimizer = stored.plan.optimizer
         reasons = {**proposal.reasons[optimizer]}
-        reasons.update({f"schedule.{n}": r for n, r in proposal.schedule_reasons.items()})
+        reasons.update(proposal.shared_reasons)
         final = Stage("final", stage.protocol, stored.key, proposal.yaml, tuple(reasons.items()))
         plans.append(
             dataclasses.replace(stored.plan, protocol=stage.protocol, trials=trials, stage=final)

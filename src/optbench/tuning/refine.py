@@ -13,7 +13,8 @@ near (:mod:`optbench.tuning.refine_axes` has the rule); a ``choice`` keeps the v
 set took; a fixed hyperparameter stays fixed; the learning-rate axis searched (``lr``,
 ``lr_over_eps``, ``lr_over_sqrt_eps``) is refined like any other. The schedule is shared by all
 optimizers of a protocol, so its parameters are refined from the top sets of all of them
-together. Last, every inclusion the initial spaces keep reachable is kept reachable
+together, and so are the workload's own hyperparameters (``l2``, dropout, ...) when the
+protocol searches them. Last, every inclusion the initial spaces keep reachable is kept reachable
 (:mod:`optbench.tuning.refine_inclusions`). The proposal is a
 :class:`~optbench.tuning.protocols.Protocol` with one final space per optimizer, written as YAML
 whose comments give the reason for every range (:mod:`optbench.tuning.refine_yaml`).
@@ -46,6 +47,8 @@ from optbench.tuning.refine_inclusions import keep_inclusions
 from optbench.tuning.refine_yaml import render_protocol
 from optbench.tuning.scales import Hyperparameter
 from optbench.tuning.spaces import SearchSpace
+
+SHARED = ("schedule", "workload")  # sections of a space that all optimizers of a protocol share
 
 
 @dataclass(frozen=True)
@@ -162,15 +165,16 @@ class InitialStudy:
 
 @dataclass(frozen=True, eq=False)
 class Proposal:
-    """The final protocol and why: ``reasons[optimizer][hyperparameter]`` and
-    ``schedule_reasons[parameter]``, the inclusion verdicts of the initial and the final
-    spaces, the rule, and the protocol as YAML text with all of it in comments."""
+    """The final protocol and why: ``reasons[optimizer][hyperparameter]`` and, for what all
+    optimizers share, ``shared_reasons[dimension]`` (``schedule.<name>``, ``workload.<name>``),
+    the inclusion verdicts of the initial and the final spaces, the rule, and the protocol as
+    YAML text with all of it in comments."""
 
     protocol: Protocol
     yaml: str
     initial_spaces: dict[str, SearchSpace]
     reasons: dict[str, dict[str, str]]
-    schedule_reasons: dict[str, str]
+    shared_reasons: dict[str, str]
     initial_checks: tuple[InclusionCheck, ...]
     final_checks: tuple[InclusionCheck, ...]
     rule: RefineRule
@@ -189,10 +193,13 @@ class Proposal:
                 before = describe_range(initial.get(h.name))
                 lines.append(f"    {h.name:<24} {before:<22} -> {describe_range(h)}")
         first = next(iter(self.initial_spaces.values()))
-        lines.append("  schedule (all optimizers)")
-        for h in next(iter(self.protocol.spaces.values())).schedule_hyperparameters:
-            before = describe_range(first.get(f"schedule.{h.name}"))
-            lines.append(f"    {h.name:<24} {before:<22} -> {describe_range(h)}")
+        final = next(iter(self.protocol.spaces.values()))
+        for section in SHARED:
+            if getattr(final, f"{section}_hyperparameters"):
+                lines.append(f"  {section} (all optimizers)")
+            for h in getattr(final, f"{section}_hyperparameters"):
+                before = describe_range(first.get(f"{section}.{h.name}"))
+                lines.append(f"    {h.name:<24} {before:<22} -> {describe_range(h)}")
         return "\n".join(lines + ["inclusions:"] + [f"  {line}" for line in self.inclusion_lines()])
 
 
@@ -226,15 +233,21 @@ def _refine_one(
     return refine_range(Axis(h, Limits.of(optimizer, name)), top, counted, rule)
 
 
-def _shared_schedule(studies: Mapping[str, InitialStudy]) -> SearchSpace:
+def _shared(space: SearchSpace) -> tuple:
+    return (space.schedule, *(getattr(space, f"{s}_hyperparameters") for s in SHARED))
+
+
+def _shared_space(studies: Mapping[str, InitialStudy]) -> SearchSpace:
+    """The first study's space, once every study shares its schedule and workload
+    hyperparameters (as the studies of one protocol do)."""
     spaces = [s.space for s in studies.values()]
     first = spaces[0]
     for space in spaces[1:]:
-        same = (space.schedule, space.schedule_hyperparameters)
-        if same != (first.schedule, first.schedule_hyperparameters):
+        if _shared(space) != _shared(first):
             raise InvalidParameterError(
                 "initial", space.optimizer,
-                f"studies of one protocol: its schedule differs from {first.optimizer}'s",
+                f"studies of one protocol: its schedule or workload hyperparameters differ "
+                f"from {first.optimizer}'s",
             )  # fmt: skip
     return first
 
@@ -270,7 +283,7 @@ def refine(
     ranges. ``header`` lines open the YAML (where the studies came from)."""
     rule = rule or RefineRule()
     studies = _ordered(initial)
-    shared = _shared_schedule(studies)
+    shared = _shared_space(studies)
     tops = {o: s.top(rule) for o, s in studies.items()}
     spaces, reasons = {}, {}
     for optimizer, study in studies.items():
@@ -287,24 +300,30 @@ def refine(
         reasons[optimizer] = {n: r.reason for n, r in refined.items()}
         spaces[optimizer] = tuple(r.hyperparameter for r in refined.values())
     pooled = f"top {sum(t.size for t in tops.values())} points of the {len(studies)} studies"
-    schedule = {}
-    for h in shared.schedule_hyperparameters:
-        dimension = f"schedule.{h.name}"
-        top = np.concatenate([
-            s.unit[tops[o], [n for n, _ in s.space.dimensions].index(dimension)]
-            if h.searched else np.zeros(0)
-            for o, s in studies.items()
-        ])  # fmt: skip
-        schedule[h.name] = _refine_one(shared.optimizer, h, dimension, top, pooled, rule)
-    schedule_hparams = tuple(r.hyperparameter for r in schedule.values())
-    final = {o: SearchSpace(o, h, shared.schedule, schedule_hparams) for o, h in spaces.items()}
+    common: dict[str, Refined] = {}  # the schedule's and the workload's, from all top sets
+    for section in SHARED:
+        for h in getattr(shared, f"{section}_hyperparameters"):
+            dimension = f"{section}.{h.name}"
+            top = np.concatenate([
+                s.unit[tops[o], [n for n, _ in s.space.dimensions].index(dimension)]
+                if h.searched else np.zeros(0)
+                for o, s in studies.items()
+            ])  # fmt: skip
+            common[dimension] = _refine_one(shared.optimizer, h, dimension, top, pooled, rule)
+    sections = {
+        f"{section}_hyperparameters": tuple(
+            r.hyperparameter for d, r in common.items() if d.startswith(f"{section}.")
+        )
+        for section in SHARED
+    }
+    final = {o: SearchSpace(o, h, shared.schedule, **sections) for o, h in spaces.items()}
     initial_spaces = {o: s.space for o, s in studies.items()}
     kept = keep_inclusions(initial_spaces, final, large_eps=rule.large_eps, digits=rule.digits)
     for optimizer, notes in kept.widened.items():
         for hyperparameter, note in notes.items():
             reasons[optimizer][hyperparameter] += f"; {note}"
     initial_checks = tuple(check_inclusions(initial_spaces, large_eps=rule.large_eps))
-    schedule_reasons = {n: r.reason for n, r in schedule.items()}
+    shared_reasons = {d: r.reason for d, r in common.items()}
     lines = [*header, f"Rule: {rule.describe()}", "Inclusions:"]
     lines += [f"  {line}" for line in inclusion_lines(initial_checks, kept.checks)]
     text = render_protocol(
@@ -315,7 +334,7 @@ def refine(
         base_lr=base_lr,
         spaces=kept.spaces,
         reasons=reasons,
-        schedule_reasons=schedule_reasons,
+        shared_reasons=shared_reasons,
         header=lines,
     )
     return Proposal(
@@ -323,7 +342,7 @@ def refine(
         yaml=text,
         initial_spaces=initial_spaces,
         reasons=reasons,
-        schedule_reasons=schedule_reasons,
+        shared_reasons=shared_reasons,
         initial_checks=initial_checks,
         final_checks=kept.checks,
         rule=rule,

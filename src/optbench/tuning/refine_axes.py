@@ -43,13 +43,18 @@ class Limits:
     @classmethod
     def of(cls, optimizer: str, name: str) -> Limits:
         """The valid range of hyperparameter ``name`` of ``optimizer`` (``schedule.x`` for a
-        schedule parameter; a derived learning rate lies where ``lr`` does)."""
+        schedule parameter, ``workload.x`` for the workload's own; a derived learning rate lies
+        where ``lr`` does)."""
         from optbench import optimizers, schedules
         from optbench.tuning.spaces import DERIVED
 
         if name.startswith("schedule."):
             found = schedules.PARAMETER_RANGES.get(name[len("schedule.") :])
             return cls() if found is None else cls(found[0], found[1], open_low=found[2])
+        if name.startswith("workload."):  # rates and penalties: >= 0; dropout < 1, smoothing <= 1
+            if name.endswith("dropout"):
+                return cls(0.0, 1.0, open_high=True)
+            return cls(0.0, 1.0) if name == "workload.label_smoothing" else cls(0.0)
         bounds = optimizers.bounds(optimizer).get("lr" if name in DERIVED else name)
         if bounds is None:
             return cls()

@@ -23,6 +23,7 @@ broken and is reported.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ def _span(space: SearchSpace, name: str) -> tuple[float, float]:
 
 def _replace(space: SearchSpace, h: Hyperparameter) -> SearchSpace:
     hparams = tuple(h if old.name == h.name else old for old in space.hyperparameters)
-    return SearchSpace(space.optimizer, hparams, space.schedule, space.schedule_hyperparameters)
+    return dataclasses.replace(space, hyperparameters=hparams)
 
 
 class _Widening:

@@ -65,6 +65,11 @@ def _entries(hparams: Sequence[Hyperparameter], reasons: Mapping[str, str], inde
     return lines
 
 
+def _section(reasons: Mapping[str, str], section: str) -> dict[str, str]:
+    prefix = f"{section}."
+    return {d[len(prefix) :]: r for d, r in reasons.items() if d.startswith(prefix)}
+
+
 def render_protocol(
     *,
     name: str,
@@ -74,11 +79,12 @@ def render_protocol(
     base_lr: float | None,
     spaces: Mapping[str, SearchSpace],
     reasons: Mapping[str, Mapping[str, str]],
-    schedule_reasons: Mapping[str, str],
+    shared_reasons: Mapping[str, str],
     header: Sequence[str],
 ) -> str:
-    """The protocol file: ``header`` as comments, the fields, the shared schedule and every
-    optimizer's space, each range under its reason."""
+    """The protocol file: ``header`` as comments, the fields, the shared schedule (and
+    workload hyperparameters) and every optimizer's space, each range under its reason
+    (``shared_reasons`` by dimension: ``schedule.<name>``, ``workload.<name>``)."""
     first = next(iter(spaces.values()))
     lines = [line for text in header for line in comment(text, 0)]
     lines += [
@@ -92,7 +98,10 @@ def render_protocol(
     ]
     if first.schedule_hyperparameters:
         lines.append("  hyperparameters:")
-        lines += _entries(first.schedule_hyperparameters, schedule_reasons, 4)
+        lines += _entries(first.schedule_hyperparameters, _section(shared_reasons, "schedule"), 4)
+    if first.workload_hyperparameters:
+        lines.append("workload:")
+        lines += _entries(first.workload_hyperparameters, _section(shared_reasons, "workload"), 2)
     lines.append("spaces:")
     for optimizer, space in spaces.items():
         if not space.hyperparameters:
