@@ -171,7 +171,7 @@ def test_a_proposal_that_cuts_off_the_large_eps_region_gets_it_back(special, gen
         general: quasirandom(general, bowl(_small_eps(general))),
     }
     alone = refine({general: studies[general]}, name="f", trials=32, base_lr=BASE_LR)
-    assert alone.protocol.spaces[general].get("eps").high < 1e-3  # the top set's region only
+    assert alone.protocol.spaces[general].get("eps").high < 0.1  # the top set's region only
     proposal = refine(studies, name="f", trials=32, base_lr=BASE_LR)
     final = proposal.protocol.spaces
     assert final[general].get("eps").high == 1.0  # up to large_eps, no further
@@ -291,3 +291,19 @@ def test_the_yaml_quotes_what_yaml_would_misread_and_the_rule_checks_its_paramet
                 {"min_top": 0}, {"digits": True}):  # fmt: skip
         with pytest.raises(InvalidParameterError, match=next(iter(bad))):
             RefineRule(**bad)
+
+
+def test_an_eps_floor_stays_fixed_and_the_inclusion_is_kept_through_it():
+    floor = H("eps_floor", "fixed", value=1e-4)
+    adam = FULL.space("adam", BASE_LR)
+    adam = SearchSpace("adam", (*adam.hyperparameters, floor), adam.schedule,
+                       adam.schedule_hyperparameters)  # fmt: skip
+    studies = {
+        "momentum": quasirandom("momentum", bowl({"lr": 0.05, "momentum": 0.9})),
+        "adam": quasirandom("adam", bowl({"lr_over_eps": 10.0, "eps": 1e-6}), space=adam),
+    }
+    proposal = refine(studies, name="f", trials=32, base_lr=BASE_LR)
+    final = proposal.protocol.spaces
+    assert final["adam"].get("eps_floor") == floor and "eps_floor: 0.0001\n" in proposal.yaml
+    assert final["adam"].get("eps").high == 1.0
+    assert all(check.reachable for check in check_inclusions(final))

@@ -14,9 +14,10 @@ optimizer is SGD come first, since Momentum and Nesterov are special in the othe
   over eps >= ``large_eps`` covers lr / (1 - momentum) over Momentum's final space.
 
 A rate such as lr / eps is proportional to the searched learning-rate axis (``lr``,
-``lr_over_eps`` or ``lr_over_sqrt_eps``) at each eps, so its range [r_lo, r_hi] covers a target
-[T_lo, T_hi] once the axis's ends are multiplied by T_lo / r_lo (when below 1) and T_hi / r_hi
-(when above 1). Every widened end is rounded outward to ``digits`` significant digits. Only
+``lr_over_eps`` or ``lr_over_sqrt_eps``, with its ``eps_floor`` if any) at each eps, and monotone
+in eps on either side of the floor, so its range [r_lo, r_hi] (from the eps ends and the floor)
+covers a target [T_lo, T_hi] once the axis's ends are multiplied by T_lo / r_lo (when below 1)
+and T_hi / r_hi (when above 1). Every widened end is rounded outward to ``digits`` significant digits. Only
 range scales widen (a choice gains the one value a pair needs); what cannot be widened stays
 broken and is reported.
 """
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from optbench.tuning.reachability import InclusionCheck, check_inclusions
 from optbench.tuning.refine_axes import describe_range, round_to
 from optbench.tuning.scales import RANGE_SCALES, Hyperparameter
-from optbench.tuning.spaces import SearchSpace
+from optbench.tuning.spaces import DERIVED, EPS_FLOOR, SearchSpace, derived_lr
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,14 @@ class _Widening:
     ) -> None:
         """``rate(lr, eps)`` (linear in lr) over the learning-rate axis and ``eps`` in the
         interval ``eps`` covers ``target`` (module docstring)."""
-        axis, power = next(
-            ((n, p) for n, p in (("lr_over_eps", 1.0), ("lr_over_sqrt_eps", 0.5))
-             if self.space.get(n) is not None),
-            ("lr", 0.0),
-        )  # fmt: skip
+        axis = next((n for n in DERIVED if self.space.get(n) is not None), "lr")
         low, high = _span(self.space, axis)
-        per_unit = [rate(e**power, e) for e in eps]  # the rate of axis value 1 at each eps end
+        floor = self.space.get(EPS_FLOOR)
+        floor_value = 0.0 if floor is None else floor.value
+        ends = [*eps, *([floor_value] if eps[0] < floor_value < eps[1] else [])]  # monotone
+        per_unit = [  # the rate of axis value 1 at each eps end (and at the floor)
+            rate(1.0 if axis == "lr" else derived_lr(axis, 1.0, e, floor_value), e) for e in ends
+        ]
         r_low, r_high = low * min(per_unit), high * max(per_unit)
         self.cover(axis, low * min(1.0, target[0] / r_low), high * max(1.0, target[1] / r_high))
 
