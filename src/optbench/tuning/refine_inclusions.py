@@ -17,9 +17,9 @@ A rate such as lr / eps is proportional to the searched learning-rate axis (``lr
 ``lr_over_eps`` or ``lr_over_sqrt_eps``, with its ``eps_floor`` if any) at each eps, and monotone
 in eps on either side of the floor, so its range [r_lo, r_hi] (from the eps ends and the floor)
 covers a target [T_lo, T_hi] once the axis's ends are multiplied by T_lo / r_lo (when below 1)
-and T_hi / r_hi (when above 1). Every widened end is rounded outward to ``digits`` significant digits. Only
-range scales widen (a choice gains the one value a pair needs); what cannot be widened stays
-broken and is reported.
+and T_hi / r_hi (when above 1). Every widened end is rounded outward to ``digits`` significant
+digits. Only range scales widen (a choice gains the one value a pair needs); what cannot be
+widened stays broken and is reported.
 """
 
 from __future__ import annotations
