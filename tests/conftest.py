@@ -72,3 +72,36 @@ def real_fmnist() -> None:
         if os.environ.get("CI") or installable:
             pytest.fail(f"run `make data` first:\n{error}")
         pytest.skip(str(error).splitlines()[0])
+
+
+def _fill_study(store, study_id: int, error, worker_name: str = "filler") -> None:
+    """Finish every pending trial of a study with a synthetic result: final validation error
+    ``error(unit point)`` (+inf: diverged at the first evaluation), test error 0.01 above it,
+    one evaluation per ``eval_every`` steps falling from 0.9 to it."""
+    import math
+
+    from optbench.store import Outcome, TrialState, Worker
+
+    worker = Worker(worker_name, "localhost", 1)
+    spec = dict(store.studies())[study_id]
+    steps = list(range(spec.eval_every, spec.budget + 1, spec.eval_every)) or [spec.budget]
+    while (claim := store.claim([study_id], worker)) is not None:
+        final = error(claim.trial.unit_point)
+        if math.isinf(final):
+            outcome = Outcome(TrialState.DIVERGED, steps=steps[0], diverged_at=steps[0],
+                              measurements=[(steps[0], "train_loss", float("nan"))])  # fmt: skip
+        else:
+            rows = []
+            for step in steps:
+                value = final + (0.9 - final) * (1 - step / steps[-1])
+                rows += [(step, "validation_error", value), (step, "test_error", value + 0.01),
+                         (step, "train_loss", value), (step, "validation_loss", value)]  # fmt: skip
+            outcome = Outcome(TrialState.DONE, steps=steps[-1], measurements=rows)
+        store.finish(claim.trial_id, worker, outcome)
+
+
+@pytest.fixture(scope="session")
+def fill_study():
+    """``fill_study(store, study_id, error)``: finish every pending trial of the study with a
+    synthetic result whose final validation error is ``error(unit point)``."""
+    return _fill_study

@@ -30,6 +30,7 @@ MAX_ATTEMPTS = 100
 #: ``field: (minimum, maximum)`` of every integer field of an experiment (and of a study plan).
 INTEGER_FIELDS = {
     "trials": (1, MAX_TRIALS),
+    "initial_trials": (1, MAX_TRIALS),
     "seeds": (1, MAX_SEEDS),
     "seed": (0, MAX_INT),
     "budget": (1, MAX_BUDGET),

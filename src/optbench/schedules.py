@@ -19,7 +19,17 @@ def _check_budget(budget: int) -> None:
     check_int("budget", budget, 1)
 
 
-def _check_in(name: str, value: float, low: float, high: float, *, open_low: bool) -> None:
+#: The valid values of each schedule parameter: (low, high, whether low itself is excluded).
+PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
+    "end_factor": (0.0, 1.0, False),
+    "decay_fraction": (0.0, 1.0, True),
+    "factor": (0.0, 1.0, True),
+    "boundaries": (0.0, 1.0, True),
+}
+
+
+def _check_in(name: str, value: float) -> None:
+    low, high, open_low = PARAMETER_RANGES[name]
     below = value <= low if open_low else value < low
     if not isinstance(value, (int, float)) or math.isnan(value) or below or value > high:
         bracket = "(" if open_low else "["
@@ -54,8 +64,8 @@ class LinearDecay:
 
     def __post_init__(self) -> None:
         _check_budget(self.budget)
-        _check_in("end_factor", self.end_factor, 0.0, 1.0, open_low=False)
-        _check_in("decay_fraction", self.decay_fraction, 0.0, 1.0, open_low=True)
+        _check_in("end_factor", self.end_factor)
+        _check_in("decay_fraction", self.decay_fraction)
 
     def __call__(self, step: int) -> float:
         decay_steps = self.decay_fraction * self.budget
@@ -76,10 +86,10 @@ class StepDecay:
 
     def __post_init__(self) -> None:
         _check_budget(self.budget)
-        _check_in("factor", self.factor, 0.0, 1.0, open_low=True)
+        _check_in("factor", self.factor)
         object.__setattr__(self, "boundaries", tuple(self.boundaries))
         for boundary in self.boundaries:
-            _check_in("boundaries", boundary, 0.0, 1.0, open_low=True)
+            _check_in("boundaries", boundary)
         if list(self.boundaries) != sorted(self.boundaries):
             raise InvalidParameterError("boundaries", self.boundaries, "increasing fractions")
 
@@ -100,7 +110,7 @@ class Cosine:
 
     def __post_init__(self) -> None:
         _check_budget(self.budget)
-        _check_in("end_factor", self.end_factor, 0.0, 1.0, open_low=False)
+        _check_in("end_factor", self.end_factor)
 
     def __call__(self, step: int) -> float:
         progress = min(step, self.budget) / self.budget

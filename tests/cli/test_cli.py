@@ -133,7 +133,8 @@ def test_every_shipped_experiment_file_is_valid(path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["rn"], "invalid choice: 'rn' .* \\(did you mean 'run'\\?\\) \\(see optbench --help\\)"),
+        (["rn"], "invalid choice: 'rn' .* \\(did you mean 'run', 'refine'\\?\\) "
+         "\\(see optbench --help\\)"),
         (["list", "workload"], "did you mean 'workloads'\\?"),
         (["status", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
         (["run", "--trials"], "argument --trials: expected one argument"),

@@ -358,6 +358,11 @@ HEADERS = {
     "n_trials excluded_points partly_diverged",
     "points": "workload protocol optimizer study_id point diverged validation_error test_error "
     "train_loss validation_loss hparams schedule_params unit_point",
+    "stages": "workload protocol optimizer initial_study_id final_study_id initial_points "
+    "final_points initial_best_point initial_best_validation_error initial_best_test_error "
+    "final_best_point final_best_validation_error final_best_test_error final_at_least_as_good "
+    "initial_best_inside_final",
+    "stage_spaces": "workload protocol optimizer hyperparameter initial_range final_range reason",
 }
 
 

@@ -23,12 +23,13 @@ from optbench.errors import InvalidParameterError, check_int
 from optbench.executors import first_line
 from optbench.limits import INTEGER_FIELDS
 from optbench.store import Store
-from optbench.study import experiment
-from optbench.study.plan import PlannedStudy, RunOptions, plan_study, store_study
+from optbench.study import experiment, stages
+from optbench.study.plan import RunOptions, plan_study, store_study
 from optbench.study.trial import check_device
-from optbench.tuning import samplers
+from optbench.tuning import protocols, samplers
 
-RUN_FLAGS = {  # flag attribute -> experiment field
+# flag attribute -> experiment field; LISTED fields are comma-separated on the command line
+RUN_FLAGS = {
     "workload": "workloads",
     "optimizers": "optimizers",
     "protocol": "protocols",
@@ -46,8 +47,10 @@ RUN_FLAGS = {  # flag attribute -> experiment field
     "data_path": "data_path",
     "max_attempts": "max_attempts",
     "precision": "precision",
+    "two_stage": "two_stage",
+    "initial_trials": "initial_trials",
 }
-LISTED = ("workloads", "optimizers", "protocols")  # comma-separated on the command line
+LISTED = ("workloads", "optimizers", "protocols", "two_stage")
 
 
 def _split(text: str) -> list[str]:
@@ -122,46 +125,112 @@ def run(args: argparse.Namespace) -> int:
 
 def _plan_and_run(args: argparse.Namespace) -> int:
     spec = _experiment(args)
-    options, settings = spec.run_options(), spec.executor_settings()
-    planned = [plan_study(plan) for plan in spec.plans()]
+    plans = spec.plans()
+    planned = [plan_study(plan) for plan in plans]
     _check_here(spec)
     with Store(args.db) as store:
+        study_ids = [store_study(store, study) for study in planned]
+        initial = [
+            stages.Stored(plan, study_id, study.spec.key)
+            for plan, study_id, study in zip(plans, study_ids, planned, strict=True)
+        ]
         if args.enqueue_only:
-            study_ids = [store_study(store, study) for study in planned]
-            render([summary_listing(store, study_ids)], "table", console())
-            return 0
-        return _run(store, spec, planned, options, settings, args.retry_failed)
+            final_ids, waiting = _final_stages(store, spec, initial, args.db, console())
+            render([summary_listing(store, study_ids + final_ids)], "table", console())
+            return int(waiting)
+        return _run(store, spec, study_ids, initial, args)
 
 
-def _run(
-    store: Store,
-    spec: experiment.Experiment,
-    planned: list[PlannedStudy],
-    options: RunOptions,
-    settings: executors.ExecutorSettings,
-    retry_failed: bool,
-) -> int:
-    study_ids = [store_study(store, study) for study in planned]
-    if retry_failed:
-        store.retry_failed(study_ids)
-    out = console()
-    out.print(f"{len(study_ids)} studies in {store.shown}, executor {spec.executor}", markup=False)
+def _execute(
+    store: Store, spec: experiment.Experiment, study_ids: list[int], out: Console
+) -> bool:
+    """Run the pending trials of ``study_ids`` with a progress bar; False when interrupted."""
     with StudyProgress(store, study_ids, out) as progress:
         try:
             executors.execute(
-                spec.executor, store, study_ids, options, settings, progress.update
+                spec.executor,
+                store,
+                study_ids,
+                spec.run_options(),
+                spec.executor_settings(),
+                progress.update,
             )
         except KeyboardInterrupt:
             progress.update()
             out.print(
                 "interrupted: finished trials are stored; run the same command again to continue"
             )
-            return 130
+            return False
         except executors.ExecutorError as error:
             progress.update()
             out.print(f"optbench: error: {error}", markup=False, soft_wrap=True)
-    render([summary_listing(store, study_ids)], "table", out)
-    return report_failures(store, study_ids, out)
+    return True
+
+
+def _run(
+    store: Store,
+    spec: experiment.Experiment,
+    study_ids: list[int],
+    initial: list[stages.Stored],
+    args: argparse.Namespace,
+) -> int:
+    if args.retry_failed:
+        store.retry_failed(study_ids)
+    out = console()
+    out.print(f"{len(study_ids)} studies in {store.shown}, executor {spec.executor}", markup=False)
+    initial_ids = [s.study_id for group in stages.initial_groups(initial) for s in group]
+    for _ in range(spec.max_attempts):  # failed initial trials are tried again before refine
+        if not _execute(store, spec, study_ids, out):
+            return 130
+        if stages.initial_waiting(store, initial_ids, spec.max_attempts) is None:
+            break
+    try:
+        final_ids, waiting = _final_stages(store, spec, initial, args.db, out)
+    except KeyboardInterrupt:
+        out.print("interrupted before the final stage: run the same command again to continue")
+        return 130
+    if final_ids:
+        if args.retry_failed:
+            store.retry_failed(final_ids)
+        out.print(f"{len(final_ids)} final studies", markup=False)
+        if not _execute(store, spec, final_ids, out):
+            return 130
+    render([summary_listing(store, study_ids + final_ids)], "table", out)
+    return max(report_failures(store, study_ids + final_ids, out), int(waiting))
+
+
+def _final_stages(
+    store: Store,
+    spec: experiment.Experiment,
+    initial: list[stages.Stored],
+    database: str,
+    out: Console,
+) -> tuple[list[int], bool]:
+    """Refine every two-stage protocol whose initial stage is complete, write its final
+    protocol beside the database and store its final studies; their ids, and whether a final
+    stage is still waiting (or cannot start: too few finished initial points)."""
+    final_ids, waiting = [], False
+    for group in stages.initial_groups(initial):
+        trials = spec.trials or protocols.load_protocol(group[0].plan.protocol).trials
+        where = f"{group[0].plan.stage.protocol} on {group[0].plan.workload}"
+        try:
+            final = stages.final_stage(store, group, trials=trials, max_attempts=spec.max_attempts)
+        except InvalidParameterError as error:
+            out.print(f"the final stage of {where} cannot start: {error}", markup=False,
+                      soft_wrap=True)  # fmt: skip
+            waiting = True
+            continue
+        if final.waiting is not None:
+            out.print(f"the final stage of {where} waits: {final.waiting}", markup=False)
+            waiting = True
+            continue
+        path = stages.final_protocol_path(database, final.workload, final.protocol)
+        path.write_text(final.proposal.yaml)
+        out.print(f"refined {where}: final protocol in {path}", markup=False, soft_wrap=True)
+        for line in final.proposal.inclusion_lines():
+            out.print(f"  {line}", markup=False, soft_wrap=True)
+        final_ids += [store_study(store, plan_study(plan)) for plan in final.plans]
+    return final_ids, waiting
 
 
 def _check_worker(args: argparse.Namespace) -> None:
@@ -212,7 +281,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     run_parser.add_argument("--workload", help="workload name(s), comma-separated")
     run_parser.add_argument("--optimizers", help="optimizer names, comma-separated")
     run_parser.add_argument("--protocol", help="protocol name(s) or YAML file(s), comma-separated")
-    for flag in ("trials", "seeds", "seed", "budget", "eval_every", "workers", "threads"):
+    run_parser.add_argument(
+        "--two-stage",
+        dest="two_stage",
+        help="protocol name(s) to run in two stages: initial studies, refine, final studies",
+    )
+    for flag in ("trials", "initial_trials", "seeds", "seed", "budget", "eval_every", "workers",
+                 "threads"):  # fmt: skip
         run_parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=integer)
     run_parser.add_argument("--sampler", choices=samplers.available())
     run_parser.add_argument("--executor", choices=executors.available())

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from optbench.report import tables
+from optbench.report import stage_tables, tables
 from optbench.report.data import StudyData, load_studies
 from optbench.report.figures import FigureFile, WorkloadFigures, draw_workload
 from optbench.report.groups import group_studies
@@ -54,6 +54,8 @@ def all_tables(studies: list[StudyData], results: dict[str, WorkloadResult]) -> 
         tables.divergence_table(results),
         tables.seed_noise_table(results),
         tables.points_table(results),
+        stage_tables.stages_table(results),
+        stage_tables.stage_spaces_table(results),
     ]
 
 

@@ -83,6 +83,12 @@ class StudyData:
         return None if target is None else float(target)
 
     @property
+    def stage(self) -> dict:
+        """``settings["stage"]`` of a study of a two-stage protocol (its ``name`` is
+        ``initial`` or ``final``); empty for a single-stage study."""
+        return self.spec.settings.get("stage") or {}
+
+    @property
     def label(self) -> str:
         """``workload / optimizer / protocol``."""
         return f"{self.spec.workload} / {self.spec.optimizer} / {self.spec.protocol}"

@@ -5,6 +5,11 @@ paper's Figs. 1, 2, 6-10); across protocols of one workload the same optimizers 
 protocol comparison (Figs. 3-4). When a (workload, protocol, optimizer) has several studies
 (a space or budget changed, so a new study key), the newest with results is compared and the
 others are listed as *superseded*. Studies with no finished point yet are *waiting*.
+
+The initial studies of a two-stage protocol (``settings["stage"]["name"] == "initial"``) form no
+group of their own: the protocol is compared through its final studies, and its initial ones
+are kept apart (``Workload.initial``) for the report's account of the two stages
+(:mod:`optbench.report.stages`).
 """
 
 from __future__ import annotations
@@ -40,30 +45,37 @@ class Group:
 
 @dataclass(frozen=True, eq=False)
 class Workload:
-    """One workload's groups, from the narrowest protocol to the fullest."""
+    """One workload's groups, from the narrowest protocol to the fullest, its studies with no
+    finished point yet, and the initial studies of its two-stage protocols."""
 
     name: str
     groups: dict[str, Group]
     waiting: list[StudyData] = field(default_factory=list)
+    initial: list[StudyData] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
-        return any(g.partial for g in self.groups.values()) or any(s.partial for s in self.waiting)
+        others = [*self.waiting, *self.initial]
+        return any(g.partial for g in self.groups.values()) or any(s.partial for s in others)
 
 
 def group_studies(studies: list[StudyData]) -> dict[str, Workload]:
     """Workloads (alphabetically) with their groups; see the module docstring."""
     found: dict[str, dict[str, dict[str, list[StudyData]]]] = {}
     waiting: dict[str, list[StudyData]] = {}
+    initial: dict[str, list[StudyData]] = {}
     for study in studies:
         spec = study.spec
+        if study.stage.get("name") == "initial":
+            initial.setdefault(spec.workload, []).append(study)
+            continue
         if study.n_points == 0:
             waiting.setdefault(spec.workload, []).append(study)
             continue
         by_protocol = found.setdefault(spec.workload, {}).setdefault(spec.protocol, {})
         by_protocol.setdefault(spec.optimizer, []).append(study)
     workloads = {}
-    for name in sorted(set(found) | set(waiting)):
+    for name in sorted(set(found) | set(waiting) | set(initial)):
         protocols = found.get(name, {})
         groups = {}
         for protocol in order_protocols(protocols):
@@ -72,5 +84,5 @@ def group_studies(studies: list[StudyData]) -> dict[str, Workload]:
                 for optimizer in order_optimizers(protocols[protocol])
             }
             groups[protocol] = Group(name, protocol, newest)
-        workloads[name] = Workload(name, groups, waiting.get(name, []))
+        workloads[name] = Workload(name, groups, waiting.get(name, []), initial.get(name, []))
     return workloads

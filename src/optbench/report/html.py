@@ -15,7 +15,7 @@ from html import escape
 
 from optbench import __version__
 from optbench.analysis import VERDICTS
-from optbench.report import words
+from optbench.report import stages, words
 from optbench.report.data import StudyData
 from optbench.report.figures import FigureFile, WorkloadFigures
 from optbench.report.groups import Workload
@@ -35,7 +35,7 @@ figcaption { font-size: 13px; color: #555; max-width: 70em; }
 .partial { background: #fff4ce; border: 1px solid #e0b000; padding: .6em 1em; font-weight: 600; }
 .consistent { color: #1a7f37; } .tie { color: #8a6d00; } .violated { color: #c00000; }
 .no-evidence { color: #6e7781; }
-td.violated { background: #fde8e8; font-weight: 600; }
+td.violated, td.NO { background: #fde8e8; font-weight: 600; }
 .warning { color: #c00000; } pre { background: #f7f7f7; padding: .6em; overflow-x: auto; }
 ul.verdicts li { margin: .2em 0; } nav a { margin-right: 1em; } .scroll { overflow-x: auto; }
 """
@@ -92,6 +92,8 @@ def _group_html(result: GroupResult, figures: WorkloadFigures) -> str:
     notes = [o.describe() for o in result.overtakes]
     if notes:
         parts.append("<p>Overtakes: " + escape("; ".join(notes)) + ".</p>")
+    if result.stages is not None:
+        parts.append(_stages_html(result.stages))
     warnings = words.boundary_lines(result)
     if warnings:
         parts.append(
@@ -102,6 +104,20 @@ def _group_html(result: GroupResult, figures: WorkloadFigures) -> str:
     return "\n".join(parts)
 
 
+def _stages_html(two: stages.TwoStages) -> str:
+    items = "".join(
+        f"<li class='{'tie' if 'WORSE' in line else 'consistent'}'>{escape(line)}</li>"
+        for line in stages.comparison_sentences(two)
+    )
+    return (
+        f"<p>Two stages: the initial studies ({escape(two.protocol)}-initial) were refined into "
+        "the final spaces compared above. Best point of each stage by validation error:</p>"
+        + _table(*stages.comparison_rows(two), classes={"NO"})
+        + f"<ul class='verdicts'>{items}</ul><p>Initial and final search spaces:</p>"
+        + _table(*stages.space_rows(two))
+    )
+
+
 def _study_html(study: StudyData, status: str) -> str:
     spec = study.spec
     space = study.space.describe() if study.space is not None else spec.space_yaml
@@ -110,7 +126,10 @@ def _study_html(study: StudyData, status: str) -> str:
         if study.space_error
         else ""
     )
-    settings = ", ".join(f"{k} = {v}" for k, v in sorted(spec.settings.items()))
+    settings = ", ".join(f"{k} = {v}" for k, v in sorted(spec.settings.items()) if k != "stage")
+    if study.stage:
+        settings += f"; {study.stage['name']} stage of the two-stage protocol "
+        settings += f"{study.stage['protocol']}"
     counts = ", ".join(f"{n} {state}" for state, n in sorted(study.counts.items()))
     return (
         f"<h3>{escape(study.label)} (study {study.id}, {escape(status)})</h3>"

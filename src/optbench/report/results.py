@@ -13,11 +13,13 @@ Per group (workload x protocol) and *criterion*:
 each gives a ranking (best-of-N bands), the win probabilities and the inclusion verdicts.
 Best-of-k curves (Figs. 6-8) select by validation error; the target sweep (Fig. 10) runs from
 the best validation error reached to beyond the target. Across protocols, each protocol is
-compared with the fullest one (the last in protocol order).
+compared with the fullest one (the last in protocol order). A two-stage protocol is compared
+through its final studies, and its group also shows both stages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +27,7 @@ import numpy as np
 from optbench import analysis
 from optbench.report.data import StudyData
 from optbench.report.groups import Group, Workload
+from optbench.report.stages import TwoStages, two_stages
 
 CRITERIA: dict[str, tuple[str, str, str]] = {
     # name: (selection metric, reported metric, label)
@@ -63,6 +66,7 @@ class GroupResult:
     boundary: dict[str, tuple[analysis.BoundaryCheck, ...]]
     divergence: dict[str, tuple[analysis.DivergenceProfile, ...]]
     seed_noise: dict[str, analysis.SeedNoise]
+    stages: TwoStages | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,8 +130,11 @@ def _criteria(metric_sets: dict[str, dict[str, np.ndarray]], n_boot: int, seed: 
     return criteria
 
 
-def group_result(group: Group, n_boot: int = 1000, seed: int = 0) -> GroupResult:
-    """The statistics of one group (module docstring)."""
+def group_result(
+    group: Group, n_boot: int = 1000, seed: int = 0, initial: Sequence[StudyData] = ()
+) -> GroupResult:
+    """The statistics of one group (module docstring); with the workload's ``initial``
+    studies, the two stages of a two-stage protocol (:mod:`optbench.report.stages`)."""
     target = group.target
     steps = {o: _steps(s, target) for o, s in group.studies.items()} if target is not None else {}
     metric_sets = {o: _metrics(s, steps.get(o)) for o, s in group.studies.items()}
@@ -175,12 +182,15 @@ def group_result(group: Group, n_boot: int = 1000, seed: int = 0) -> GroupResult
         boundary=boundary,
         divergence=divergence,
         seed_noise=noise,
+        stages=two_stages(group, list(initial)),
     )
 
 
 def workload_result(workload: Workload, n_boot: int = 1000, seed: int = 0) -> WorkloadResult:
     """Every group's statistics and each protocol compared with the fullest one."""
-    groups = {p: group_result(g, n_boot, seed) for p, g in workload.groups.items()}
+    groups = {
+        p: group_result(g, n_boot, seed, workload.initial) for p, g in workload.groups.items()
+    }
     comparisons = []
     names = list(groups)
     for protocol in names[:-1]:

@@ -1,7 +1,8 @@
 """``summary.md``: the report in Markdown, for a terminal, a pull request or a notebook.
 
 Per workload and protocol: the ranking table (every criterion's best-of-N median and band),
-the inclusion verdicts in words, overtakes, search-space warnings and links to the figures;
+the inclusion verdicts in words, overtakes, the two stages of a two-stage protocol,
+search-space warnings and links to the figures;
 then the protocol comparisons. The numbers are those of the CSV tables.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from optbench.report import words
+from optbench.report import stages, words
 from optbench.report.data import StudyData
 from optbench.report.figures import WorkloadFigures
 from optbench.report.groups import Workload
@@ -53,6 +54,8 @@ def group_lines(result: GroupResult) -> list[str]:
     if result.overtakes:
         lines += ["Overtakes (best-of-k bands):", ""]
         lines += [f"- {o.describe()}" for o in result.overtakes] + [""]
+    if result.stages is not None:
+        lines += stage_lines(result.stages)
     warnings = words.boundary_lines(result)
     if warnings:
         lines += ["Search-space warnings:", ""] + [f"- {w}" for w in warnings] + [""]
@@ -62,6 +65,16 @@ def group_lines(result: GroupResult) -> list[str]:
             f"({noise.n_points} points, {noise.n_trials} trials)."
         )
     return lines
+
+
+def stage_lines(two: stages.TwoStages) -> list[str]:
+    """The two stages of a two-stage protocol: the best point of each, what it means, and
+    every initial and final range with its reason."""
+    lines = [f"Two stages: initial studies ({two.protocol}-initial), refined into the final "
+             "spaces compared above.", ""]  # fmt: skip
+    lines += _table(*stages.comparison_rows(two)) + [""]
+    lines += [f"- {sentence}" for sentence in stages.comparison_sentences(two)] + [""]
+    return lines + _table(*stages.space_rows(two)) + [""]
 
 
 def studies_rows(

@@ -76,7 +76,10 @@ def group_items(results: dict[str, WorkloadResult]) -> Iterator[tuple[str, str, 
 
 
 def study_status(study: StudyData, results: dict[str, WorkloadResult]) -> str:
-    """compared, superseded (a newer study of the same triple is compared) or waiting."""
+    """compared, superseded (a newer study of the same triple is compared), waiting, or
+    initial stage (of a two-stage protocol)."""
+    if study.stage.get("name") == "initial":
+        return "initial stage"
     result = results.get(study.spec.workload)
     group = result.groups.get(study.spec.protocol) if result else None
     if group is not None and group.group.studies.get(study.spec.optimizer) is study:

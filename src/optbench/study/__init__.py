@@ -4,6 +4,8 @@ store, and experiment files (:mod:`optbench.study.experiment`).
 experiment (YAML or flags) -> :class:`StudyPlan` per (workload, optimizer, protocol) ->
 :func:`prepare` enqueues its trials in the store -> an executor claims each and
 :func:`run_trial` trains it -> :func:`outcome_of` turns the result into what the store keeps.
+A protocol run in two stages refines its final studies from its initial ones between the two
+(:mod:`optbench.study.stages`).
 """
 
 from optbench.study.plan import RunOptions, StudyPlan, outcome_of, prepare, trial_of

@@ -4,13 +4,16 @@
     workloads: [fmnist_mlp_cpu]
     optimizers: [sgd, momentum, adam]
     protocols: [lr-only, full]
+    two_stage: [full]   # full runs in two stages: initial studies, refine, final studies
+    initial_trials: 16  # per initial study (default: trials)
     trials: 16          # per study (default: the protocol's)
     seeds: 1            # replicates of every point
     budget: 600         # steps (default: the workload's)
     executor: processes
     workers: 2
 
-An experiment is every (workload, optimizer, protocol) combination, one study each. Files are
+An experiment is every (workload, optimizer, protocol) combination, one study each (two, an
+initial and a final one, for a protocol in ``two_stage``: docs/running.md). Files are
 checked field by field; an error names the field, the value, what is allowed and the line.
 Nothing is converted on the way: ``true`` is not the number 1, ``"3"`` is not 3, 2.0 is not 2;
 every integer lies within its bound in :mod:`optbench.limits`; a name is listed once; and a path
@@ -36,7 +39,7 @@ from optbench import executors, optimizers, workloads, yamlio
 from optbench.errors import InvalidParameterError, check_int, unknown_name
 from optbench.executors import ExecutorSettings
 from optbench.limits import INTEGER_FIELDS
-from optbench.study.plan import RunOptions, StudyPlan, check_queued
+from optbench.study.plan import RunOptions, Stage, StudyPlan, check_queued
 from optbench.study.trial import check_precision
 from optbench.tuning import protocols, samplers
 
@@ -71,6 +74,8 @@ class Experiment(BaseModel):
     device: str = "cpu"
     ray_address: str | None = None
     data_path: str | None = None
+    two_stage: list[str] = Field(default=[])
+    initial_trials: int | None = None
 
     @field_validator(*INTEGER_FIELDS, mode="before")
     @classmethod
@@ -101,6 +106,22 @@ class Experiment(BaseModel):
     def _existing(cls, path: str | None) -> str | None:
         return check_data_path(path)
 
+    @field_validator("two_stage")
+    @classmethod
+    def _of_the_experiment(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        known = [protocols.load_protocol(p).name for p in info.data.get("protocols") or ()]
+        for name in names:
+            if name not in known:
+                raise unknown_name("two_stage", name, known)
+        return names
+
+    @field_validator("initial_trials")
+    @classmethod
+    def _two_stage_only(cls, trials: int | None, info: ValidationInfo) -> int | None:
+        if trials is not None and not info.data.get("two_stage"):
+            raise InvalidParameterError("initial_trials", trials, "two_stage protocols to apply to")
+        return trials
+
     def run_options(self) -> RunOptions:
         """Where and how each trial runs."""
         return RunOptions(device=self.device, threads=self.threads, data_path=self.data_path)
@@ -111,7 +132,10 @@ class Experiment(BaseModel):
 
     def plans(self) -> list[StudyPlan]:
         """One study plan per (workload, protocol, optimizer), in that nesting order; a plan
-        its protocol cannot run (an optimizer without a space, too many trials) is refused."""
+        its protocol cannot run (an optimizer without a space, too many trials) is refused. For
+        a protocol in ``two_stage``, the plan of its initial stage (the final stage is planned
+        from the initial studies' results, :mod:`optbench.study.stages`)."""
+        stages = {}
         for name in self.protocols:
             protocol = protocols.load_protocol(name)
             for optimizer in self.optimizers:
@@ -119,18 +143,24 @@ class Experiment(BaseModel):
                     where = f"optimizer of protocol {name!r}"
                     raise unknown_name(where, optimizer, protocol.spaces)
             check_queued(self.trials or protocol.trials, self.seeds)
+            if protocol.name in self.two_stage:
+                stages[name] = Stage("initial", protocol.name)
+                initial = self.initial_trials or self.trials or protocol.trials
+                _check_initial_trials(initial)
+                check_queued(initial, self.seeds)
         return [
             StudyPlan(
                 workload=w,
                 optimizer=o,
                 protocol=p,
-                trials=self.trials,
+                trials=(self.initial_trials or self.trials) if p in stages else self.trials,
                 seeds=self.seeds,
                 seed=self.seed,
                 budget=self.budget,
                 eval_every=self.eval_every,
                 sampler=self.sampler,
                 precision=self.precision,
+                stage=stages.get(p),
             )
             for w in self.workloads
             for p in self.protocols
@@ -145,6 +175,17 @@ def check_data_path(path: str | None) -> str | None:
         expected = "an existing directory or file (no such file or directory)"
         raise InvalidParameterError("data_path", path, expected)
     return path
+
+
+def _check_initial_trials(trials: int) -> None:
+    """An initial study gives refine the points it needs (``RefineRule.min_points``)."""
+    from optbench.tuning.refine import RefineRule
+
+    needed = RefineRule().min_points
+    if trials < needed:
+        raise InvalidParameterError(
+            "initial_trials", trials, f"at least {needed}: refine needs {needed} finished points"
+        )
 
 
 def _first_error(error: ValidationError) -> InvalidParameterError:

@@ -6,6 +6,7 @@ enqueues points 0..N-1 of the protocol's sampler, each with S seeds. Point i dep
 trials it has, and a changed space or budget is a new study. ``trial_of(claim, options)`` turns
 a claimed row into the :class:`~optbench.study.trial.Trial` the runner trains, and
 ``outcome_of(result)`` a :class:`~optbench.study.trial.TrialResult` into what the store keeps.
+A study of a two-stage protocol carries its :class:`Stage` (:mod:`optbench.study.stages`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,54 @@ from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialS
 from optbench.study.trial import Trial, TrialResult, check_device, check_precision
 from optbench.tuning import protocols, samplers
 
+INITIAL_SUFFIX = "-initial"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The stage of a two-stage protocol a study belongs to (docs/running.md, "Two stages").
+
+    ``protocol`` is the two-stage protocol's name: its final studies are stored under it and
+    its initial studies under ``<protocol>-initial``. A final study also names the key of the
+    initial study it was refined from (``initial_study``), and carries the final protocol's
+    YAML (``final_yaml``, which it is planned from) and the reasons for its own ranges
+    (``reasons``: (hyperparameter, reason) pairs), so that the store alone rebuilds a report.
+    """
+
+    name: str
+    protocol: str
+    initial_study: str | None = None
+    final_yaml: str | None = None
+    reasons: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.name not in ("initial", "final"):
+            raise InvalidParameterError("stage", self.name, "'initial' or 'final'")
+        if (self.name == "final") != (self.final_yaml is not None):
+            expected = "the final protocol's YAML for a final stage, None for an initial one"
+            raise InvalidParameterError("final_yaml", self.final_yaml, expected)
+
+    @property
+    def stored_protocol(self) -> str:
+        """The protocol name its studies are stored under."""
+        return self.protocol if self.name == "final" else self.protocol + INITIAL_SUFFIX
+
+    def identity(self) -> dict:
+        """What of the stage is part of a study's key."""
+        return {"name": self.name, "protocol": self.protocol, "initial_study": self.initial_study}
+
+    def settings(self) -> dict:
+        """What a study's ``settings["stage"]`` holds."""
+        found = {**self.identity(), "final_yaml": self.final_yaml, "reasons": dict(self.reasons)}
+        return {key: value for key, value in found.items() if value not in (None, {})}
+
 
 @dataclass(frozen=True)
 class StudyPlan:
     """What a user asks for. ``trials``, ``sampler``: the protocol's when None; ``budget``,
     ``eval_every``: the workload's when None; ``seeds``: replicates of every point;
-    ``precision``: the arithmetic of every trial (:data:`~optbench.study.trial.PRECISIONS`)."""
+    ``precision``: the arithmetic of every trial (:data:`~optbench.study.trial.PRECISIONS`);
+    ``stage``: None for a single-stage study."""
 
     workload: str
     optimizer: str
@@ -40,6 +83,7 @@ class StudyPlan:
     eval_every: int | None = None
     sampler: str | None = None
     precision: str = "float32"
+    stage: Stage | None = None
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
@@ -102,7 +146,13 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
     """The study of ``plan``: its definition (keyed by everything that changes what a trial
     computes) and points 0..N-1 of the protocol's sampler, each with S seeds."""
     workload = workloads.create(plan.workload)
-    protocol = protocols.load_protocol(plan.protocol)
+    stage = plan.stage
+    if stage is not None and stage.final_yaml is not None:
+        source = f"the final protocol of {stage.protocol}"
+        protocol = protocols.Protocol.from_yaml(stage.final_yaml, source)
+    else:
+        protocol = protocols.load_protocol(plan.protocol)
+    name = protocol.name if stage is None else stage.stored_protocol
     space = protocol.space(plan.optimizer, workload.base_lr)
     for h in space.workload_hyperparameters:  # the workload has each, at every extreme
         for value in h.extremes():
@@ -119,7 +169,7 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
         "budget": budget,
         "eval_every": eval_every,
         "optimizer": plan.optimizer,
-        "protocol": protocol.name,
+        "protocol": name,
         "space_hash": space.hash,
         "sampler": sampler_name,
         "seed": plan.seed,
@@ -127,27 +177,31 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
     }
     if plan.precision != "float32":  # float32 studies keep the keys they had before
         identity["precision"] = plan.precision
+    settings = {
+        "target": workload.target,
+        "base_lr": workload.base_lr,
+        "batch_size": workload.batch_size,
+        "trials": trials,
+        "seeds": plan.seeds,
+        "precision": plan.precision,
+        "target_metric": workload.target_metric,
+    }
+    if stage is not None:  # single-stage keys stay what they were
+        identity["stage"] = stage.identity()
+        settings["stage"] = stage.settings()
     spec = StudySpec(
         key=_canonical_hash(identity),
-        name=f"{workload.name}/{plan.optimizer}/{protocol.name}",
+        name=f"{workload.name}/{plan.optimizer}/{name}",
         workload=workload.name,
         optimizer=plan.optimizer,
-        protocol=protocol.name,
+        protocol=name,
         space_yaml=space.to_yaml(),
         space_hash=space.hash,
         sampler=sampler_name,
         seed=plan.seed,
         budget=budget,
         eval_every=eval_every,
-        settings={
-            "target": workload.target,
-            "base_lr": workload.base_lr,
-            "batch_size": workload.batch_size,
-            "trials": trials,
-            "seeds": plan.seeds,
-            "precision": plan.precision,
-            "target_metric": workload.target_metric,
-        },
+        settings=settings,
     )
     queued = []
     for index in range(trials):
