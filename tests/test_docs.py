@@ -6,7 +6,8 @@ block (through ``optbench.cli.main``, in the document's order) runs in a fresh w
 directory that holds a copy of ``experiments/``. They run as one script made from the
 document: every line that is not run is blanked, so a traceback's line numbers are the
 document's, and a Python block runs exactly as a user who pasted the blocks into a script
-would see it (worker processes included, which import that script).
+would see it (worker processes included, which import that script). The script runs on one
+core, so that its trials take one torch thread on a shared machine.
 
 A block is run as written unless an HTML comment on the lines just above its fence says
 otherwise, so that every exception is visible in the document, with its reason:
@@ -22,6 +23,8 @@ otherwise, so that every exception is visible in the document, with its reason:
     a command run before the block (a database the block reads);
 ``<!-- docs-test: file: NAME -->``
     the block is the content of file NAME, written for later blocks to use.
+
+In ``args``, ``replace`` and ``setup`` a ``# comment`` at the end may say why.
 
 A ```sh block whose commands are not all ``optbench ...`` must be skipped explicitly, and a
 marker that is unknown, misplaced or has nothing to act on is an error, so nothing is left
@@ -242,7 +245,8 @@ def script_of(text: str, doc: str) -> Script:
     if runs:
         slots[1] = "import _docs_runtime as _docs"  # line 1 is a heading, never code
     source = "\n".join(slots[1:]) + "\n"
-    return Script(source, runs, skipped, needs_data="fmnist" in source)
+    needs_data = "fmnist" in source or "experiments/" in source
+    return Script(source, runs, skipped, needs_data)
 
 
 def run_document(path: Path, directory: Path, timeout: float = 600) -> subprocess.CompletedProcess:
