@@ -181,8 +181,9 @@ class SearchSpace:
 
     @cached_property
     def hash(self) -> str:
-        """sha256 (hex) of the canonical JSON of :meth:`to_data`: key order, YAML layout and
-        1 vs 1.0 do not matter; any change of a name, scale or bound does."""
+        """sha256 (hex) of :data:`HASH_FORMAT`, a newline and the canonical JSON of
+        :meth:`to_data`: key order, YAML layout and 1 vs 1.0 do not matter; any change of a
+        name, scale or bound does."""
         canonical = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(f"{HASH_FORMAT}\n{canonical}".encode()).hexdigest()
 
