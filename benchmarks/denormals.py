@@ -6,9 +6,11 @@ runner flushes them to zero for every trial (``optbench.study.runner.denormals_f
 For each workload this script trains the same hopeless trial (the same seed, model and
 batches) with denormals kept and flushed, in the same process, alternating, and prints the
 median steps per second of each and their ratio; then a good trial the same way, to show that
-flushing costs a good trial nothing.
+flushing costs a good trial nothing. The first ``--warmup`` steps are not timed: saturation
+takes a few hundred steps to set in.
 
-    .venv/bin/python benchmarks/denormals.py [--steps 60] [--repeats 3] [--text FILE]
+    .venv/bin/python benchmarks/denormals.py [--steps 200] [--warmup 800] [--repeats 2]
+                                             [--only WORKLOAD] [--text FILE]
 
 Needs Fashion-MNIST; ``--text`` is any UTF-8 novel for the LSTM (Pride and Prejudice or War
 and Peace when one is found).
@@ -42,9 +44,10 @@ CASES = {
 }
 
 
-def steps_per_second(name: str, optimizer: str, hparams: dict, steps: int, flush: bool,
-                     data_path: str | None) -> float:  # fmt: skip
-    """Train ``steps`` steps of the trial (seed 0) ignoring divergence; steps per second."""
+def steps_per_second(name: str, optimizer: str, hparams: dict, steps: int, warmup: int,
+                     flush: bool, data_path: str | None) -> float:  # fmt: skip
+    """Train ``warmup`` then ``steps`` steps of the trial (seed 0) ignoring divergence; steps
+    per second of the last ``steps``."""
     spec = create(name)
     init_seed, data_seed = trial_seeds(0)
     problem = spec.task.problem(spec.batch_size, data_seed, torch.device("cpu"), data_path)
@@ -53,8 +56,9 @@ def steps_per_second(name: str, optimizer: str, hparams: dict, steps: int, flush
     opt = optimizers.create(optimizer, model.parameters(), **hparams)
     torch.set_flush_denormal(flush)
     try:
-        start = time.perf_counter()
-        for _ in range(steps):
+        for step in range(warmup + steps):
+            if step == warmup:
+                start = time.perf_counter()
             loss = problem.train_loss(model, problem.next_batch())
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -66,20 +70,26 @@ def steps_per_second(name: str, optimizer: str, hparams: dict, steps: int, flush
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=60)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=800)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--only", help="one workload of the table")
     parser.add_argument("--text", help="a UTF-8 novel for the LSTM")
     args = parser.parse_args()
     print(f"{'workload':<30} {'trial':<9} {'kept':>8} {'flushed':>8} {'ratio':>6}  (steps/s)")
     with torch_threads(1):
         for name, (optimizer, hopeless, good) in CASES.items():
+            if args.only and name != args.only:
+                continue
             data_path = args.text if "lstm" in name else None
             for label, hparams in (("hopeless", hopeless), ("good", good)):
                 kept, flushed = [], []
                 for _ in range(args.repeats):
                     for flush, found in ((False, kept), (True, flushed)):
                         found.append(
-                            steps_per_second(name, optimizer, hparams, args.steps, flush, data_path)
+                            steps_per_second(
+                                name, optimizer, hparams, args.steps, args.warmup, flush, data_path
+                            )
                         )
                 k, f = statistics.median(kept), statistics.median(flushed)
                 print(f"{name:<30} {label:<9} {k:8.1f} {f:8.1f} {f / k:6.2f}", flush=True)
