@@ -23,12 +23,12 @@ def report(args: argparse.Namespace) -> int:
         written = build_report(
             store, args.out, n_boot=args.n_boot, seed=args.seed, figures=not args.no_figures
         )
+    if written.digest:
+        print("\n".join(written.digest), end="\n\n")
     state = " (partial: trials still pending or running)" if written.partial else ""
     print(f"report{state}: {written.index}")
-    print(
-        f"  {written.summary}, {len(written.tables)} tables in {written.out / 'tables'}, "
-        f"{len(written.figures)} figures (PNG and SVG) in {written.out / 'figures'}"
-    )
+    print(f"  {written.summary}, {len(written.tables)} tables in {written.out / 'tables'},")
+    print(f"  {len(written.figures)} figures (PNG and SVG) in {written.out / 'figures'}")
     return 0
 
 

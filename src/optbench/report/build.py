@@ -18,6 +18,7 @@ from pathlib import Path
 
 from optbench.report import stage_tables, tables
 from optbench.report.data import StudyData, load_studies
+from optbench.report.digest import digest_lines
 from optbench.report.figures import FigureFile, WorkloadFigures, draw_workload
 from optbench.report.groups import group_studies
 from optbench.report.html import report_html
@@ -28,7 +29,8 @@ from optbench.store import Store
 
 @dataclass(frozen=True)
 class Report:
-    """What ``build_report`` wrote, and whether trials were still pending or running."""
+    """What ``build_report`` wrote, whether trials were still pending or running, and the
+    findings in a few lines for a terminal (:mod:`optbench.report.digest`)."""
 
     out: Path
     index: Path
@@ -36,6 +38,7 @@ class Report:
     tables: dict[str, Path]
     figures: list[FigureFile]
     partial: bool
+    digest: list[str]
 
 
 def all_tables(studies: list[StudyData], results: dict[str, WorkloadResult]) -> list[tables.Table]:
@@ -86,4 +89,5 @@ def build_report(
         tables=paths,
         figures=[f for w in drawn.values() for f in w.all()],
         partial=any(w.partial for w in workloads.values()),
+        digest=digest_lines(results),
     )
