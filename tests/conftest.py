@@ -14,6 +14,7 @@ import shutil
 import subprocess
 
 import pytest
+import torch
 
 from optbench.data import DataNotFoundError, locate
 
@@ -105,3 +106,13 @@ def fill_study():
     """``fill_study(store, study_id, error)``: finish every pending trial of the study with a
     synthetic result whose final validation error is ``error(unit point)``."""
     return _fill_study
+
+
+#: The devices a test that can run on CUDA runs on: the CPU, and CUDA when a GPU is present.
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.fixture(params=DEVICES)
+def device(request) -> str:
+    """Each device of :data:`DEVICES` in turn."""
+    return request.param

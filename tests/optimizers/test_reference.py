@@ -50,16 +50,22 @@ def _reference(name: str, hp: dict[str, float], lr_at) -> list[np.ndarray]:
     return thetas
 
 
-def _optbench(name: str, hp: dict[str, float], lr_at, **options) -> list[np.ndarray]:
+def _optbench(
+    name: str, hp: dict[str, float], lr_at, device: str = "cpu", **options
+) -> list[np.ndarray]:
     curvatures, noise = _curvatures_and_noise()
-    params = [torch.ones(shape, dtype=torch.float64, requires_grad=True) for shape in SHAPES]
+    params = [
+        torch.ones(shape, dtype=torch.float64, device=device, requires_grad=True)
+        for shape in SHAPES
+    ]
     optimizer = optimizers.create(name, params, lr=lr_at(0), **hp, **options)
     for t in range(STEPS):
         optimizer.param_groups[0]["lr"] = lr_at(t)
         for i, p in enumerate(params):
-            p.grad = torch.from_numpy(curvatures[i]) * p.detach() + torch.from_numpy(noise[t][i])
+            a, e = (torch.from_numpy(x).to(device) for x in (curvatures[i], noise[t][i]))
+            p.grad = a * p.detach() + e
         optimizer.step()
-    return [p.detach().numpy() for p in params]
+    return [p.detach().cpu().numpy() for p in params]
 
 
 ADAM_SETTINGS = [
@@ -87,9 +93,9 @@ def _decaying(step: int) -> float:
 
 @pytest.mark.parametrize("fused", [False, True], ids=["foreach", "fused"])
 @pytest.mark.parametrize(("name", "hp"), CASES, ids=lambda v: str(v))
-def test_rule_matches_the_numpy_transcription_of_table_1(name, hp, fused):
+def test_rule_matches_the_numpy_transcription_of_table_1(name, hp, fused, device):
     expected = _reference(name, hp, _decaying)
-    actual = _optbench(name, hp, _decaying, fused=fused)
+    actual = _optbench(name, hp, _decaying, device, fused=fused)
     for got, wanted in zip(actual, expected, strict=True):
         np.testing.assert_allclose(got, wanted, rtol=0, atol=1e-10)
         assert not np.allclose(wanted, 1.0)  # the parameters really moved

@@ -114,10 +114,18 @@ def test_steps_to_target_is_the_first_evaluation_at_or_below_it(quadratic):
     assert result.steps_to_target() == first  # the workload's target, 0.5
 
 
-def test_same_trial_same_curve_other_seed_other_curve(fake_mlp):
+def test_same_trial_same_curve_other_seed_other_curve(fake_mlp, device):
     name, path = fake_mlp
     trial = Trial(
-        name, "adam", {"lr": 1e-3}, seed=3, budget=20, eval_every=10, threads=1, data_path=path
+        name,
+        "adam",
+        {"lr": 1e-3},
+        seed=3,
+        budget=20,
+        eval_every=10,
+        threads=1,
+        data_path=path,
+        device=device,
     )
     first, second = run_trial(trial), run_trial(trial)
     strip = [(p.step, p.train_loss, p.validation_loss, p.test_error) for p in first.curve]
