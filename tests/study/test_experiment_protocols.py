@@ -29,4 +29,4 @@ def test_an_experiment_finds_its_protocol_file_beside_it_whatever_the_working_di
         "lr-only",
         str(FOLDER / "protocols" / "full-fmnist-mlp.yaml"),
     }
-    assert len(plans) == 10
+    assert len(plans) == 12  # the six optimizers under two protocols
