@@ -52,3 +52,7 @@ MAX_YAML_DEPTH = 20
 #: Nodes (keys, values, items) of a YAML document once its aliases are expanded (a protocol file
 #: has a few hundred): an alias that would go beyond is refused before it is expanded.
 MAX_YAML_NODES = 100_000
+
+#: Bytes of one data file once decompressed (the largest file optbench reads whole, Fashion-MNIST's
+#: training images, holds 47 MB): a gzip file that inflates beyond is refused before it is read.
+MAX_DECOMPRESSED_BYTES = 2**31

@@ -79,3 +79,16 @@ def test_strip_gutenberg_keeps_only_the_body():
     )
     assert strip_gutenberg(book) == "BODY line\n"
     assert strip_gutenberg("plain text") == "plain text"
+
+
+def test_a_gzip_file_that_inflates_beyond_the_limit_is_refused_before_it_is_read(tmp_path):
+    from optbench.data.formats import read_bytes
+
+    bomb = tmp_path / "train-images-idx3-ubyte.gz"
+    with gzip.open(bomb, "wb") as stream:
+        for _ in range(64):
+            stream.write(bytes(1 << 20))  # 64 MB of zeros, about 64 KB compressed
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(DataFormatError, match=r"holds more than 1000000 bytes"):
+        read_bytes(bomb, limit=1_000_000)
+    assert len(read_bytes(bomb, limit=1 << 27)) == 64 << 20

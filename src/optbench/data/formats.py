@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from optbench.limits import MAX_DECOMPRESSED_BYTES
+
 # IDX type codes (third byte of the magic number) to numpy big-endian dtypes.
 _IDX_TYPES = {
     0x08: np.dtype(">u1"),
@@ -48,16 +50,24 @@ class DataFormatError(ValueError):
         return (DataFormatError, (str(self.path), self.problem))
 
 
-def read_bytes(path: Path | str) -> bytes:
-    """The content of ``path``, decompressed when its name ends in ``.gz``."""
+def read_bytes(path: Path | str, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
+    """The content of ``path``, decompressed when its name ends in ``.gz``; a file whose
+    content would pass ``limit`` bytes (a gzip "bomb", or not the dataset) is refused before
+    it fills the memory."""
     path = Path(path)
+    too_big = DataFormatError(path, f"holds more than {limit} bytes, the most optbench reads")
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as stream:
-                return stream.read()
-        return path.read_bytes()
+        if path.suffix != ".gz":
+            if path.stat().st_size > limit:
+                raise too_big
+            return path.read_bytes()
+        with gzip.open(path, "rb") as stream:
+            data = stream.read(limit + 1)
     except (OSError, EOFError, zlib.error) as error:
         raise DataFormatError(path, f"cannot be read ({error})") from None
+    if len(data) > limit:
+        raise too_big
+    return data
 
 
 def parse_idx(data: bytes, path: Path | str = "<bytes>") -> np.ndarray:
