@@ -164,8 +164,8 @@ def _end(axis: Axis, u: float, upper: bool, extended: bool, digits: int) -> floa
     bound when not extended, the limits when extended (an excluded limit approached halfway)."""
     h, limits = axis.h, axis.limits
     x = axis.x(u)
-    if h.scale == "one_minus_log":  # 1 - 0.81 is 0.18999999999999995: read back as 0.19
-        x = float(f"{1.0 - round_to(1.0 - x, digits, up=not upper):.15g}")
+    if h.scale == "one_minus_log":
+        x = 1.0 - round_to(1.0 - x, digits, up=not upper)
     elif h.scale == "log":
         x = round_to(x, digits, up=upper)
     else:
