@@ -51,3 +51,14 @@ def test_long_lines_fold_at_word_boundaries_with_an_indent():
     assert (
         folded[1].startswith("      word") and " ".join(p.strip() for p in folded) == line.strip()
     )
+
+
+def test_a_long_change_line_folds_once_without_blank_lines(store_builder, tmp_path):
+    store = store_builder(
+        tmp_path / "s.db",
+        protocol_names=("lr-only", "full"),
+        optimizers=("sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam"),
+        trials=8,
+    )
+    text = "\n".join(build_report(store, tmp_path / "out", n_boot=100, figures=False).digest)
+    assert "\n\n" not in text and all(len(line) <= WIDTH for line in text.splitlines())

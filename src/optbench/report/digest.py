@@ -40,7 +40,7 @@ def verdict_lines(result: GroupResult) -> list[str]:
         line = f"    {v.special} ⊆ {v.general}: {v.verdict}"
         if others:
             line += f" ({'; '.join(others)})"
-        lines.append(_fit(line))
+        lines.append(line)
     return lines
 
 
@@ -57,7 +57,7 @@ def digest_lines(results: dict[str, WorkloadResult]) -> list[str]:
         for comparison in result.comparisons:
             head = f"{comparison.first_protocol} → {comparison.second_protocol}"
             changes = [change.describe() for change in comparison.changes]
-            lines.append(_fit(f"{workload}, {head}: " + ("; ".join(changes) or "same order")))
+            lines.append(f"{workload}, {head}: " + ("; ".join(changes) or "same order"))
     return [_fit(line) for line in lines]
 
 
