@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -122,6 +123,17 @@ def test_status_list_and_export(stored, tmp_path, capsys, monkeypatch):
     assert len(measurements) == 4 * len(evaluations) + 2 * len(trial_ids)
     done = [row["id"] for row in trials if row["state"] == "done"]
     assert {step for trial, step in evaluations if trial in done} == {"5", "10"}
+
+
+def test_list_workloads_says_what_each_target_is_a_value_of(capsys):
+    assert main(["list", "workloads", "--format", "json"]) == 0
+    listed = {w["name"]: w for w in json.loads(capsys.readouterr().out)["workloads"]}
+    assert (listed["lm_transformer"]["target"], listed["lm_transformer"]["target_metric"]) == (
+        3.45,
+        "validation_loss",
+    )
+    assert listed["fmnist_simple_cnn"]["target_metric"] == "validation_error"
+    assert listed["lm_transformer_cpu"]["target_metric"] is None  # no target, no metric
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.name)
