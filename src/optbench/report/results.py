@@ -1,7 +1,7 @@
 """The statistics of a report, computed once from the grouped studies with
 :mod:`optbench.analysis` and then drawn, tabulated and described.
 
-Per group (workload x protocol) and *criterion*:
+Per group (workload and precision x protocol) and *criterion*:
 
 | criterion | selects by | reports | paper |
 |---|---|---|---|
@@ -14,9 +14,9 @@ each gives a ranking (best-of-N bands), the win probabilities and the inclusion 
 Steps to the target count on the curve of the group's target metric (the validation error, or
 the validation loss for a workload whose target is a loss, :mod:`optbench.target_metrics`).
 Best-of-k curves (Figs. 6-8) select by validation error; the target sweep (Fig. 10) runs from
-the best value of the target metric reached to beyond the target. Across protocols, each protocol is
-compared with the fullest one (the last in protocol order). A two-stage protocol is compared
-through its final studies, and its group also shows both stages.
+the best value of the target metric reached to beyond the target. Across protocols, each
+protocol is compared with the fullest one (the last in protocol order). A two-stage protocol
+is compared through its final studies, and its group also shows both stages.
 """
 
 from __future__ import annotations

@@ -107,7 +107,9 @@ def target_sweep_figure(result: GroupResult, directory: Path, stem: str) -> Figu
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="best")
     heading = title(figure, f"{g.setting}, {g.protocol}: steps against target", g.partial)
-    dashed = f"; dashed: the workload's target, {metric.describe(g.target)}" if g.target else ""
+    dashed = ""
+    if g.target is not None:
+        dashed = f"; dashed: the workload's target, {metric.describe(g.target)}"
     caption = (
         f"For each target {metric.label}, the fewest steps the best trial needs (line: "
         "median of the best of N; shade: 5-95 % band, up to the top where the band is "
