@@ -14,7 +14,6 @@ from optbench.data import DataNotFoundError
 from optbench.errors import InvalidParameterError
 from optbench.study.runner import run_trial
 from optbench.study.trial import Trial
-from optbench.workloads import create, register_spec, unregister
 
 
 def sgd_losses(lr: float, steps: int, schedule=lambda t: 1.0, center: float = 3.0) -> list:
@@ -113,21 +112,6 @@ def test_steps_to_target_is_the_first_evaluation_at_or_below_it(quadratic):
     first = next(s for s in range(4, 41, 4) if gaps[s] <= 1)
     assert result.steps_to_target(0.0) == first  # "error" is 1 while |w - c| > 1
     assert result.steps_to_target() == first  # the workload's target, 0.5
-
-
-def test_a_loss_target_is_reached_on_the_validation_loss(quadratic):
-    spec = create(quadratic.name)
-    register_spec(spec.replace(name="quadratic_loss", target=0.25, target_metric="validation_loss"))
-    try:
-        result = run_trial(Trial("quadratic_loss", "sgd", {"lr": 0.05}, budget=40, eval_every=4))
-    finally:
-        unregister("quadratic_loss")
-    gaps = [math.sqrt(loss) for loss in sgd_losses(0.05, 41)]
-    first_loss = next(s for s in range(4, 41, 4) if gaps[s] ** 2 <= 0.25)
-    first_error = next(s for s in range(4, 41, 4) if gaps[s] <= 1)
-    assert result.target_metric == "validation_loss" and first_loss > first_error
-    assert result.steps_to_target() == first_loss  # loss (w - c)² <= 0.25, not error <= 0.25
-    assert result.steps_to_target(1.0) == first_error  # loss <= 1 is |w - c| <= 1
 
 
 def test_same_trial_same_curve_other_seed_other_curve(fake_mlp):
