@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -11,8 +12,14 @@ import pytest
 from optbench.cli import main
 from optbench.store import Store
 from optbench.study import experiment
+from optbench.study.plan import plan_study
 
-EXPERIMENTS = sorted((Path(__file__).parents[2] / "experiments").glob("*.yaml"))
+EXPERIMENT_ROOT = Path(__file__).parents[2] / "experiments"
+EXPERIMENTS = sorted(  # every experiment file, in subfolders too; protocols/ holds protocols
+    path
+    for path in EXPERIMENT_ROOT.rglob("*.yaml")
+    if path.relative_to(EXPERIMENT_ROOT).parts[0] != "protocols"
+)
 SMALL = ["--workload", "fmnist_mlp_cpu", "--optimizers", "sgd", "--protocol", "lr-only",
          "--trials", "2", "--budget", "10", "--eval-every", "5", "--threads", "1"]  # fmt: skip
 
@@ -124,10 +131,22 @@ def test_status_list_and_export(stored, tmp_path, capsys, monkeypatch):
     assert {step for trial, step in evaluations if trial in done} == {"5", "10"}
 
 
-@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.name)
+def test_list_workloads_says_what_each_target_is_a_value_of(capsys):
+    assert main(["list", "workloads", "--format", "json"]) == 0
+    listed = {w["name"]: w for w in json.loads(capsys.readouterr().out)["workloads"]}
+    assert (listed["lm_transformer"]["target"], listed["lm_transformer"]["target_metric"]) == (
+        3.45,
+        "validation_loss",
+    )
+    assert listed["fmnist_simple_cnn"]["target_metric"] == "validation_error"
+    assert listed["lm_transformer_cpu"]["target_metric"] is None  # no target, no metric
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: str(p.relative_to(EXPERIMENT_ROOT)))
 def test_every_shipped_experiment_file_is_valid(path):
     plans = experiment.load(path).plans()
-    assert len(plans) >= 3 and all(plan.trials >= 16 for plan in plans)
+    planned = [len(plan_study(plan).trials) for plan in plans]  # a protocol's default included
+    assert len(plans) >= 3 and min(planned) >= 8
 
 
 @pytest.mark.parametrize(

@@ -97,10 +97,14 @@ def build_store(
     budget: int = 1000,
     eval_every: int = 250,
     version: int = 0,
+    target_metric: str | None = None,
+    precision: str | None = None,
 ) -> Store:
     """A store with one study per (workload, protocol, optimizer); the last ``pending`` points
     of every study are left pending and the ``failed`` before them fail. A ``version`` above 0
-    adds newer studies of the same triples to an existing store (keys ending in ``/v<version>``)."""
+    adds newer studies of the same triples to an existing store (keys ending in ``/v<version>``).
+    ``target_metric`` and ``precision``, when given, go into every study's settings (without
+    them, the settings are those of studies stored before either existed)."""
     store = Store(str(path))
     suffix = f"/v{version}" if version else ""
     for w, workload in enumerate(workloads):
@@ -109,6 +113,10 @@ def build_store(
             for optimizer in optimizers:
                 space = protocol.space(optimizer, base_lr=0.1)
                 settings = {"target": target, "base_lr": 0.1, "seeds": seeds, "trials": trials}
+                if target_metric is not None:
+                    settings["target_metric"] = target_metric
+                if precision is not None:
+                    settings["precision"] = precision
                 spec = StudySpec(
                     key=f"{workload}/{protocol_name}/{optimizer}{suffix}",
                     name=f"{workload}-{optimizer}",

@@ -336,33 +336,36 @@ def test_seed_noise_table_when_points_have_several_seeds(make_store, tmp_path):
 
 #: Every table's columns, in order, as docs/analysis.md describes them.
 HEADERS = {
-    "studies": "study_id name workload protocol optimizer sampler seed budget eval_every target "
-    "planned_points seeds points done diverged failed pending running partial status space_hash",
-    "rankings": "workload protocol criterion rank optimizer n_points k best median lower upper "
-    "flattening_k",
-    "best_trials": "workload protocol optimizer point validation_error test_error train_loss "
-    "hparams schedule_params",
-    "verdicts": "workload protocol criterion special general verdict special_median special_lower "
-    "special_upper general_median general_lower general_upper p_general_beats",
-    "win_probabilities": "workload protocol criterion optimizer opponent p_beats",
-    "best_of_k": "workload protocol metric optimizer k median lower upper",
-    "steps_to_target": "workload protocol optimizer target best reached k median lower upper",
-    "protocol_changes": "workload first_protocol second_protocol optimizer first_rank "
+    "studies": "study_id name workload precision protocol optimizer sampler seed budget "
+    "eval_every target target_metric planned_points seeds points done diverged failed pending "
+    "running partial status space_hash",
+    "rankings": "workload precision protocol criterion rank optimizer n_points k best median "
+    "lower upper flattening_k",
+    "best_trials": "workload precision protocol optimizer point validation_error test_error "
+    "train_loss hparams schedule_params",
+    "verdicts": "workload precision protocol criterion special general verdict special_median "
+    "special_lower special_upper general_median general_lower general_upper p_general_beats",
+    "win_probabilities": "workload precision protocol criterion optimizer opponent p_beats",
+    "best_of_k": "workload precision protocol metric optimizer k median lower upper",
+    "steps_to_target": "workload precision protocol optimizer target best reached k median lower "
+    "upper",
+    "protocol_changes": "workload precision first_protocol second_protocol optimizer first_rank "
     "second_rank changed",
-    "overtakes": "workload protocol winner loser k",
-    "boundary": "workload protocol optimizer hyperparameter best_unit near_lower near_upper "
-    "top_near_lower top_near_upper n_top flagged",
-    "divergence": "workload protocol optimizer hyperparameter bin_low bin_high trials diverged "
-    "rate",
-    "seed_noise": "workload protocol optimizer seed_variance point_variance seed_fraction n_points "
-    "n_trials excluded_points partly_diverged",
-    "points": "workload protocol optimizer study_id point diverged validation_error test_error "
-    "train_loss validation_loss hparams schedule_params unit_point",
-    "stages": "workload protocol optimizer initial_study_id final_study_id initial_points "
-    "final_points initial_best_point initial_best_validation_error initial_best_test_error "
-    "final_best_point final_best_validation_error final_best_test_error final_at_least_as_good "
-    "initial_best_inside_final",
-    "stage_spaces": "workload protocol optimizer hyperparameter initial_range final_range reason",
+    "overtakes": "workload precision protocol winner loser k",
+    "boundary": "workload precision protocol optimizer hyperparameter best_unit near_lower "
+    "near_upper top_near_lower top_near_upper n_top flagged",
+    "divergence": "workload precision protocol optimizer hyperparameter bin_low bin_high trials "
+    "diverged rate",
+    "seed_noise": "workload precision protocol optimizer seed_variance point_variance "
+    "seed_fraction n_points n_trials excluded_points partly_diverged",
+    "points": "workload precision protocol optimizer study_id point diverged validation_error "
+    "test_error train_loss validation_loss hparams schedule_params unit_point",
+    "stages": "workload precision protocol optimizer initial_study_id final_study_id "
+    "initial_points final_points initial_best_point initial_best_validation_error "
+    "initial_best_test_error final_best_point final_best_validation_error final_best_test_error "
+    "final_at_least_as_good initial_best_inside_final",
+    "stage_spaces": "workload precision protocol optimizer hyperparameter initial_range "
+    "final_range reason",
 }
 
 

@@ -133,11 +133,21 @@ def workload_listing() -> Listing:
                 "budget": spec.budget,
                 "eval_every": spec.eval_every,
                 "target": spec.target,
+                "target_metric": None if spec.target is None else spec.target_metric,
                 "base_lr": spec.base_lr,
                 "about": spec.description,
             }
         )
-    columns = ("name", "batch", "budget", "eval_every", "target", "base_lr", "about")
+    columns = (
+        "name",
+        "batch",
+        "budget",
+        "eval_every",
+        "target",
+        "target_metric",
+        "base_lr",
+        "about",
+    )
     return Listing("workloads", "workloads", columns, records)
 
 

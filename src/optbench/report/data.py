@@ -23,6 +23,7 @@ import numpy as np
 
 from optbench.errors import InvalidParameterError
 from optbench.store import RESULT_STATES, WAITING_STATES, Store, StudySpec, TrialState
+from optbench.target_metrics import DEFAULT_TARGET_METRIC, TargetMetric, target_metric
 from optbench.tuning.spaces import SearchSpace
 
 #: The per-trial final metrics the report uses.
@@ -79,8 +80,22 @@ class StudyData:
 
     @property
     def target(self) -> float | None:
+        """The workload's target, a value of :attr:`target_metric` (None: no target)."""
         target = self.spec.settings.get("target")
         return None if target is None else float(target)
+
+    @property
+    def target_metric(self) -> TargetMetric:
+        """What the target is a value of: the validation error unless the study says
+        otherwise (``settings["target_metric"]``; older studies do not, their targets are
+        error rates)."""
+        return target_metric(self.spec.settings.get("target_metric", DEFAULT_TARGET_METRIC))
+
+    @property
+    def precision(self) -> str:
+        """The arithmetic its trials ran in (``settings["precision"]``; float32 for studies
+        stored before the option existed)."""
+        return self.spec.settings.get("precision") or "float32"
 
     @property
     def stage(self) -> dict:
@@ -90,8 +105,9 @@ class StudyData:
 
     @property
     def label(self) -> str:
-        """``workload / optimizer / protocol``."""
-        return f"{self.spec.workload} / {self.spec.optimizer} / {self.spec.protocol}"
+        """``workload / optimizer / protocol``, then ``/ precision`` when not float32."""
+        label = f"{self.spec.workload} / {self.spec.optimizer} / {self.spec.protocol}"
+        return label if self.precision == "float32" else f"{label} / {self.precision}"
 
 
 def _space(spec: StudySpec) -> tuple[SearchSpace | None, str | None]:

@@ -73,9 +73,9 @@ def figure_html(figure: FigureFile) -> str:
 def _group_html(result: GroupResult, figures: WorkloadFigures) -> str:
     g = result.group
     marker = " <span class='warning'>(partial)</span>" if g.partial else ""
-    target = "none" if g.target is None else f"{100 * g.target:.3g}% validation error"
+    target = g.target_metric.describe(g.target)
     parts = [
-        f"<h3 id='{escape(g.workload)}--{escape(g.protocol)}'>{escape(g.workload)} under "
+        f"<h3 id='{escape(g.setting)}--{escape(g.protocol)}'>{escape(g.setting)} under "
         f"{escape(g.protocol)}{marker}</h3>",
         f"<p>{escape(words.status_line(result))}; target: {escape(target)}.</p>",
         _table(*ranking_rows(result)),

@@ -1,7 +1,7 @@
 """The statistics of a report, computed once from the grouped studies with
 :mod:`optbench.analysis` and then drawn, tabulated and described.
 
-Per group (workload x protocol) and *criterion*:
+Per group (workload and precision x protocol) and *criterion*:
 
 | criterion | selects by | reports | paper |
 |---|---|---|---|
@@ -11,10 +11,12 @@ Per group (workload x protocol) and *criterion*:
 | ``steps_to_target`` | steps to the target | steps to the target | Fig. 2 |
 
 each gives a ranking (best-of-N bands), the win probabilities and the inclusion verdicts.
+Steps to the target count on the curve of the group's target metric (the validation error, or
+the validation loss for a workload whose target is a loss, :mod:`optbench.target_metrics`).
 Best-of-k curves (Figs. 6-8) select by validation error; the target sweep (Fig. 10) runs from
-the best validation error reached to beyond the target. Across protocols, each protocol is
-compared with the fullest one (the last in protocol order). A two-stage protocol is compared
-through its final studies, and its group also shows both stages.
+the best value of the target metric reached to beyond the target. Across protocols, each
+protocol is compared with the fullest one (the last in protocol order). A two-stage protocol
+is compared through its final studies, and its group also shows both stages.
 """
 
 from __future__ import annotations
@@ -85,34 +87,39 @@ def _metrics(study: StudyData, steps: np.ndarray | None) -> dict[str, np.ndarray
     return metrics
 
 
-def _validation_curves(study: StudyData) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    curves = [c.get("validation_error") for c in study.curves]
+def _target_curves(study: StudyData, metric: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Every point's evaluation steps and values of ``metric`` (the target metric)."""
+    curves = [c.get(metric) for c in study.curves]
     steps = [np.zeros(0) if c is None else c.steps for c in curves]
-    errors = [np.zeros(0) if c is None else c.values for c in curves]
-    return steps, errors
+    values = [np.zeros(0) if c is None else c.values for c in curves]
+    return steps, values
 
 
-def _steps(study: StudyData, target: float) -> np.ndarray:
-    return analysis.steps_to_target(*_validation_curves(study), target, study.diverged)
+def _steps(study: StudyData, group: Group) -> np.ndarray:
+    curves = _target_curves(study, group.target_metric.name)
+    return analysis.steps_to_target(*curves, group.target, study.diverged)
 
 
-def _target_grid(group: Group, target: float | None) -> np.ndarray | None:
+def _target_grid(group: Group) -> np.ndarray | None:
+    """Targets from the best value of the target metric any point reached to half as far
+    again beyond the target or the worst study's best final value (an error rate stops at 1)."""
+    metric = group.target_metric
     finite = [
-        c["validation_error"].values
+        c[metric.name].values
         for s in group.studies.values()
         for c, d in zip(s.curves, s.diverged, strict=True)
-        if "validation_error" in c and not d
+        if metric.name in c and not d
     ]
     values = np.concatenate(finite) if finite else np.zeros(0)
     values = values[np.isfinite(values)]
     if values.size == 0:
         return None
     low = float(values.min())
-    finals = [s.final["validation_error"] for s in group.studies.values()]
+    finals = [s.final[metric.name] for s in group.studies.values()]
     best_finals = [float(f[np.isfinite(f)].min()) for f in finals if np.isfinite(f).any()]
-    high = max([target or 0.0, *best_finals])
-    high = min(1.0, max(high * 1.5, low * 1.5, low + 0.01))
-    return np.linspace(low, high, N_TARGETS)
+    high = max([group.target or 0.0, *best_finals])
+    high = max(high * 1.5, low * 1.5, low + 0.01)
+    return np.linspace(low, min(1.0, high) if metric.rate else high, N_TARGETS)
 
 
 def _criteria(metric_sets: dict[str, dict[str, np.ndarray]], n_boot: int, seed: int, group):
@@ -126,6 +133,8 @@ def _criteria(metric_sets: dict[str, dict[str, np.ndarray]], n_boot: int, seed: 
         ranking = analysis.rank_optimizers(studies, n_boot=n_boot, seed=seed)
         verdicts = analysis.inclusion_verdicts(ranking)
         wins = analysis.win_probabilities(ranking)
+        if name == "steps_to_target":  # what the target is: "steps to 3.45 validation loss"
+            label = f"steps to {group.target_metric.describe(group.target)}"
         criteria[name] = Criterion(name, label, ranking, wins, verdicts)
     return criteria
 
@@ -135,8 +144,9 @@ def group_result(
 ) -> GroupResult:
     """The statistics of one group (module docstring); with the workload's ``initial``
     studies, the two stages of a two-stage protocol (:mod:`optbench.report.stages`)."""
-    target = group.target
-    steps = {o: _steps(s, target) for o, s in group.studies.items()} if target is not None else {}
+    steps = {}
+    if group.target is not None:
+        steps = {o: _steps(s, group) for o, s in group.studies.items()}
     metric_sets = {o: _metrics(s, steps.get(o)) for o, s in group.studies.items()}
     criteria = _criteria(metric_sets, n_boot, seed, group)
     best = {
@@ -148,12 +158,12 @@ def group_result(
         pairs = {o: (m["validation_error"], m[metric]) for o, m in metric_sets.items()}
         curves[metric] = analysis.best_of_k_curves(pairs, n_boot=n_boot, seed=seed)
         flattening[metric] = {o: analysis.flattening_k(c) for o, c in curves[metric].items()}
-    targets = _target_grid(group, target)
+    targets = _target_grid(group)
     sweeps = {}
     if targets is not None:
         for o, s in group.studies.items():
             sweeps[o] = analysis.target_sweep(
-                *_validation_curves(s),
+                *_target_curves(s, group.target_metric.name),
                 targets,
                 diverged=s.diverged,
                 n_boot=n_boot,

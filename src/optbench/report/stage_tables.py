@@ -41,6 +41,7 @@ def stages_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         StageRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             optimizer=name,
             initial_study_id=None if c.initial is None else c.initial.id,
@@ -56,7 +57,7 @@ def stages_table(results: dict[str, WorkloadResult]) -> Table:
             final_at_least_as_good=c.final_as_good,
             initial_best_inside_final=c.initial_best_inside,
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         if group.stages is not None
         for name, c in group.stages.optimizers.items()
     ]
@@ -78,6 +79,7 @@ def stage_spaces_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         StageSpaceRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             optimizer=name,
             hyperparameter=row.dimension,
@@ -85,7 +87,7 @@ def stage_spaces_table(results: dict[str, WorkloadResult]) -> Table:
             final_range=row.final,
             reason=row.reason,
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         if group.stages is not None
         for name, c in group.stages.optimizers.items()
         for row in c.spaces

@@ -43,8 +43,8 @@ def ranking_rows(result: GroupResult) -> tuple[list[str], list[list[str]]]:
 def group_lines(result: GroupResult) -> list[str]:
     """The Markdown section of one group (no figures)."""
     g = result.group
-    lines = [f"### {g.workload} under {g.protocol}" + (" (partial)" if g.partial else ""), ""]
-    target = "none" if g.target is None else f"{100 * g.target:.3g}% validation error"
+    lines = [f"### {g.setting} under {g.protocol}" + (" (partial)" if g.partial else ""), ""]
+    target = g.target_metric.describe(g.target)
     lines += [f"{words.status_line(result)}; target: {target}.", ""]
     lines += _table(*ranking_rows(result)) + [""]
     header, rows = words.verdict_matrix(result)
@@ -80,10 +80,11 @@ def stage_lines(two: stages.TwoStages) -> list[str]:
 def studies_rows(
     studies: list[StudyData], results: Mapping[str, WorkloadResult]
 ) -> tuple[list[str], list[list[str]]]:
-    """The studies table: one row per study with its trial counts and status."""
+    """The studies table: one row per study with its precision, trial counts and status."""
     header = [
         "id",
         "workload",
+        "precision",
         "protocol",
         "optimizer",
         "points",
@@ -95,7 +96,8 @@ def studies_rows(
         "status",
     ]
     rows = [
-        [str(s.id), s.spec.workload, s.spec.protocol, s.spec.optimizer, str(s.n_points)]
+        [str(s.id), s.spec.workload, s.precision, s.spec.protocol, s.spec.optimizer]
+        + [str(s.n_points)]
         + [str(s.counts.get(k, 0)) for k in ("done", "diverged", "failed", "pending", "running")]
         + [study_status(s, dict(results))]
         for s in studies

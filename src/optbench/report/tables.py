@@ -7,8 +7,9 @@ and every builder fills a row by keyword, so each value is written beside its co
 dicts checked against a column tuple: the columns are declared once, with their types, and
 Python checks every row (a missing or misspelt column raises ``TypeError`` where the row is
 made, a repeated one does not compile), and an empty table still has its header. Rows about
-one workload under one protocol extend :class:`GroupRow`, whose two columns come first. Each
-column is named twice, as a field and as a keyword: that is what makes the module long.
+one workload at one precision under one protocol extend :class:`GroupRow`, whose three
+columns come first. Each column is named twice, as a field and as a keyword: that is what
+makes the module long.
 
 Cells are written in full precision (Python's ``repr`` of a float, ``inf`` for +inf), a missing
 value as an empty cell, a dict as JSON with sorted keys and a bool as ``true``/``false``, so a
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from optbench.report.data import StudyData
+from optbench.report.groups import study_setting
 from optbench.report.results import GroupResult, WorkloadResult
 
 
@@ -68,19 +70,21 @@ def write_csv(table: Table, directory: Path) -> Path:
     return path
 
 
-def group_items(results: dict[str, WorkloadResult]) -> Iterator[tuple[str, str, GroupResult]]:
-    """(workload, protocol, group result) for every group of ``results``."""
-    for workload, result in results.items():
+def group_items(
+    results: dict[str, WorkloadResult],
+) -> Iterator[tuple[str, str, str, GroupResult]]:
+    """(workload, precision, protocol, group result) for every group of ``results``."""
+    for result in results.values():
         for protocol, group in result.groups.items():
-            yield workload, protocol, group
+            yield group.group.workload, group.group.precision, protocol, group
 
 
 def study_status(study: StudyData, results: dict[str, WorkloadResult]) -> str:
-    """compared, superseded (a newer study of the same triple is compared), waiting, or
-    initial stage (of a two-stage protocol)."""
+    """compared, superseded (a newer study of the same triple at the same precision is
+    compared), waiting, or initial stage (of a two-stage protocol)."""
     if study.stage.get("name") == "initial":
         return "initial stage"
-    result = results.get(study.spec.workload)
+    result = results.get(study_setting(study))
     group = result.groups.get(study.spec.protocol) if result else None
     if group is not None and group.group.studies.get(study.spec.optimizer) is study:
         return "compared"
@@ -94,6 +98,7 @@ class StudyRow:
     study_id: int
     name: str
     workload: str
+    precision: str
     protocol: str
     optimizer: str
     sampler: str
@@ -101,6 +106,7 @@ class StudyRow:
     budget: int
     eval_every: int
     target: float | None
+    target_metric: str
     planned_points: int | None
     seeds: int | None
     points: int
@@ -120,6 +126,7 @@ def studies_table(studies: list[StudyData], results: dict[str, WorkloadResult]) 
             study_id=s.id,
             name=s.spec.name,
             workload=s.spec.workload,
+            precision=s.precision,
             protocol=s.spec.protocol,
             optimizer=s.spec.optimizer,
             sampler=s.spec.sampler,
@@ -127,6 +134,7 @@ def studies_table(studies: list[StudyData], results: dict[str, WorkloadResult]) 
             budget=s.spec.budget,
             eval_every=s.spec.eval_every,
             target=s.target,
+            target_metric=s.target_metric.name,
             planned_points=s.spec.settings.get("trials"),
             seeds=s.spec.settings.get("seeds"),
             points=s.n_points,
@@ -146,9 +154,11 @@ def studies_table(studies: list[StudyData], results: dict[str, WorkloadResult]) 
 
 @dataclass(frozen=True)
 class GroupRow:
-    """The first two columns of every row about one workload under one protocol."""
+    """The first three columns of every row about one workload at one precision under one
+    protocol."""
 
     workload: str
+    precision: str
     protocol: str
 
 
@@ -172,6 +182,7 @@ def rankings_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         RankingRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             criterion=name,
             rank=s.rank,
@@ -184,7 +195,7 @@ def rankings_table(results: dict[str, WorkloadResult]) -> Table:
             upper=s.band.upper,
             flattening_k=group.flattening.get(name, {}).get(s.name),
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for name, criterion in group.criteria.items()
         for s in criterion.ranking.standings
     ]
@@ -206,12 +217,13 @@ class BestTrialRow(GroupRow):
 
 def best_trials_table(results: dict[str, WorkloadResult]) -> Table:
     rows = []
-    for workload, protocol, group in group_items(results):
+    for workload, precision, protocol, group in group_items(results):
         for name, best in group.best.items():
             study = group.group.studies[name]
             rows.append(
                 BestTrialRow(
                     workload=workload,
+                    precision=precision,
                     protocol=protocol,
                     optimizer=name,
                     point=int(study.points[best.index]),
@@ -246,6 +258,7 @@ def verdicts_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         VerdictRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             criterion=name,
             special=v.special,
@@ -259,7 +272,7 @@ def verdicts_table(results: dict[str, WorkloadResult]) -> Table:
             general_upper=v.general_band.upper,
             p_general_beats=v.p_general_beats,
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for name, criterion in group.criteria.items()
         for v in criterion.verdicts
     ]
@@ -280,13 +293,14 @@ def wins_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         WinRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             criterion=name,
             optimizer=a,
             opponent=b,
             p_beats=criterion.wins(a, b),
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for name, criterion in group.criteria.items()
         for a in criterion.wins.names
         for b in criterion.wins.names
@@ -311,6 +325,7 @@ def best_of_k_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         BestOfKRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             metric=metric,
             optimizer=name,
@@ -319,7 +334,7 @@ def best_of_k_table(results: dict[str, WorkloadResult]) -> Table:
             lower=c.lower[j],
             upper=c.upper[j],
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for metric, curves in group.curves.items()
         for name, c in curves.items()
         for j in range(c.ks.size)
@@ -345,6 +360,7 @@ def steps_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         StepsRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             optimizer=name,
             target=w.targets[j],
@@ -355,7 +371,7 @@ def steps_table(results: dict[str, WorkloadResult]) -> Table:
             lower=w.lower[j],
             upper=w.upper[j],
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for name, w in group.sweeps.items()
         for j in range(w.targets.size)
     ]
@@ -364,9 +380,11 @@ def steps_table(results: dict[str, WorkloadResult]) -> Table:
 
 @dataclass(frozen=True)
 class ProtocolChangeRow:
-    """``protocol_changes.csv``: an optimizer's rank under two protocols of one workload."""
+    """``protocol_changes.csv``: an optimizer's rank under two protocols of one workload at
+    one precision."""
 
     workload: str
+    precision: str
     first_protocol: str
     second_protocol: str
     optimizer: str
@@ -378,7 +396,8 @@ class ProtocolChangeRow:
 def protocol_changes_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         ProtocolChangeRow(
-            workload=workload,
+            workload=result.workload.workload,
+            precision=result.workload.precision,
             first_protocol=c.first_protocol,
             second_protocol=c.second_protocol,
             optimizer=r.name,
@@ -386,7 +405,7 @@ def protocol_changes_table(results: dict[str, WorkloadResult]) -> Table:
             second_rank=r.second,
             changed=r.first != r.second,
         )
-        for workload, result in results.items()
+        for result in results.values()
         for c in result.comparisons
         for r in c.ranks
     ]
@@ -404,8 +423,15 @@ class OvertakeRow(GroupRow):
 
 def overtakes_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
-        OvertakeRow(workload=workload, protocol=protocol, winner=o.winner, loser=o.loser, k=o.k)
-        for workload, protocol, group in group_items(results)
+        OvertakeRow(
+            workload=workload,
+            precision=precision,
+            protocol=protocol,
+            winner=o.winner,
+            loser=o.loser,
+            k=o.k,
+        )
+        for workload, precision, protocol, group in group_items(results)
         for o in group.overtakes
     ]
     return Table("overtakes", OvertakeRow, rows)
@@ -430,6 +456,7 @@ def boundary_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         BoundaryRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             optimizer=name,
             hyperparameter=c.name,
@@ -441,7 +468,7 @@ def boundary_table(results: dict[str, WorkloadResult]) -> Table:
             n_top=c.n_top,
             flagged=c.flagged,
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for name, checks in group.boundary.items()
         for c in checks
     ]
@@ -465,6 +492,7 @@ def divergence_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         DivergenceRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             optimizer=name,
             hyperparameter=p.name,
@@ -474,7 +502,7 @@ def divergence_table(results: dict[str, WorkloadResult]) -> Table:
             diverged=int(p.diverged[j]),
             rate=p.rate[j],
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for name, profiles in group.divergence.items()
         for p in profiles
         for j in range(p.trials.size)
@@ -500,6 +528,7 @@ def seed_noise_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         SeedNoiseRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             optimizer=name,
             seed_variance=n.seed_variance,
@@ -510,7 +539,7 @@ def seed_noise_table(results: dict[str, WorkloadResult]) -> Table:
             excluded_points=n.excluded_points,
             partly_diverged=n.partly_diverged,
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for name, n in group.seed_noise.items()
     ]
     return Table("seed_noise", SeedNoiseRow, rows)
@@ -537,6 +566,7 @@ def points_table(results: dict[str, WorkloadResult]) -> Table:
     rows = [
         PointRow(
             workload=workload,
+            precision=precision,
             protocol=protocol,
             optimizer=name,
             study_id=s.id,
@@ -550,7 +580,7 @@ def points_table(results: dict[str, WorkloadResult]) -> Table:
             schedule_params=s.schedule_params[i],
             unit_point=dict(zip(s.dimensions, map(float, s.unit[i]), strict=True)),
         )
-        for workload, protocol, group in group_items(results)
+        for workload, precision, protocol, group in group_items(results)
         for name, s in group.group.studies.items()
         for i in range(s.n_points)
     ]

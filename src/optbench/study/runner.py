@@ -194,6 +194,7 @@ def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
         diverged_at=diverged_at,
         curve=tuple(curve),
         target=spec.target,
+        target_metric=spec.target_metric,
         setup_seconds=setup_seconds,
         train_seconds=train_seconds,
         eval_seconds=eval_seconds,

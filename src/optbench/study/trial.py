@@ -17,6 +17,7 @@ from typing import Any
 
 from optbench.errors import InvalidParameterError, check_int, is_number
 from optbench.limits import INTEGER_FIELDS
+from optbench.target_metrics import target_metric
 
 COMPLETED, DIVERGED = "completed", "diverged"
 METRICS = (
@@ -150,6 +151,7 @@ class TrialResult:
     diverged_at: int | None
     curve: tuple[EvalPoint, ...]
     target: float | None
+    target_metric: str
     setup_seconds: float
     train_seconds: float
     eval_seconds: float
@@ -188,10 +190,11 @@ class TrialResult:
         ]
 
     def steps_to_target(self, target: float | None = None) -> float:
-        """The first evaluated step whose validation error is <= ``target`` (default: the
-        workload's); +inf if never reached or diverged."""
+        """The first evaluated step whose ``target_metric`` (validation error or loss) is <=
+        ``target`` (default: the workload's); +inf if never reached or diverged."""
+        metric = target_metric(self.target_metric)
         target = self.target if target is None else target
         if target is None:
-            raise InvalidParameterError("target", None, "a validation error rate")
-        hits = [p.step for p in self.curve if p.validation_error <= target]
+            raise InvalidParameterError("target", None, f"a value of the {metric.label}")
+        hits = [p.step for p in self.curve if getattr(p, metric.name) <= target]
         return float(hits[0]) if hits and not self.diverged else math.inf

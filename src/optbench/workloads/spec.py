@@ -4,7 +4,6 @@ evaluation cadence, target and base learning rate, plus the overrides of its ``c
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -13,8 +12,7 @@ import torch
 from torch import nn
 
 from optbench.errors import InvalidParameterError, check_int, is_number, unknown_name
-
-TARGET_METRICS = ("validation_error", "validation_loss")
+from optbench.target_metrics import DEFAULT_TARGET_METRIC, target_metric
 
 
 class Problem(Protocol):
@@ -48,10 +46,10 @@ class WorkloadSpec:
     ``target`` is the value of ``target_metric`` that steps-to-target counts to (None: no
     target): by default ``"validation_error"``, an error rate in (0, 1); or
     ``"validation_loss"``, a positive cross entropy (nats), for workloads whose paper target
-    is a loss, like the Transformer language model's. ``base_lr`` is a learning rate known
-    to train this workload reasonably with plain momentum; protocol presets scale their
-    learning-rate ranges by it. ``cpu`` holds the field overrides of the ``<name>_cpu``
-    variant (a budget a 2-core CPU can afford).
+    is a loss, like the Transformer language model's (:mod:`optbench.target_metrics`).
+    ``base_lr`` is a learning rate known to train this workload reasonably with plain
+    momentum; protocol presets scale their learning-rate ranges by it. ``cpu`` holds the
+    field overrides of the ``<name>_cpu`` variant (a budget a 2-core CPU can afford).
     """
 
     name: str
@@ -65,7 +63,7 @@ class WorkloadSpec:
     model_args: Mapping[str, Any] = field(default_factory=dict)
     cpu: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
-    target_metric: str = "validation_error"
+    target_metric: str = DEFAULT_TARGET_METRIC
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "budget", "eval_every"):
@@ -73,16 +71,7 @@ class WorkloadSpec:
             check_int(name, value, 1)
         if not self.base_lr > 0:
             raise InvalidParameterError("base_lr", self.base_lr, "a positive number")
-        if self.target_metric not in TARGET_METRICS:
-            raise InvalidParameterError(
-                "target_metric", self.target_metric, f"one of {', '.join(TARGET_METRICS)}"
-            )
-        if self.target is None:
-            return
-        if self.target_metric == "validation_error" and not 0 < self.target < 1:
-            raise InvalidParameterError("target", self.target, "an error rate in (0, 1) or None")
-        if self.target_metric == "validation_loss" and not 0 < self.target < math.inf:
-            raise InvalidParameterError("target", self.target, "a positive loss or None")
+        target_metric(self.target_metric).check(self.target)
 
     def replace(self, **overrides: Any) -> WorkloadSpec:
         """A copy with some fields changed; unknown fields raise."""

@@ -67,7 +67,7 @@ def best_of_k_figure(result: GroupResult, directory: Path, stem: str) -> FigureF
         if j % ncols == 0:
             ax.set_ylabel("error of the best of k trials")
     axes.flat[0].legend(loc="upper right")
-    heading = title(figure, f"{g.workload}, {g.protocol}: best of k trials", g.partial)
+    heading = title(figure, f"{g.setting}, {g.protocol}: best of k trials", g.partial)
     caption = (
         "Each panel one optimizer: the final validation error of the best of k trials drawn "
         "with replacement (line: median of 1000 bootstrap samples; shade: 5-95 % band; dashed: "
@@ -79,8 +79,10 @@ def best_of_k_figure(result: GroupResult, directory: Path, stem: str) -> FigureF
 
 
 def target_sweep_figure(result: GroupResult, directory: Path, stem: str) -> FigureFile | None:
-    """Fig. 10: the fewest steps to reach each target validation error."""
+    """Fig. 10: the fewest steps to reach each target of the group's target metric (the
+    validation error, or the validation loss for a workload whose target is a loss)."""
     g = result.group
+    metric = g.target_metric
     if result.targets is None or not result.sweeps:
         return None
     figure, axes = new_figure(1)
@@ -98,23 +100,30 @@ def target_sweep_figure(result: GroupResult, directory: Path, stem: str) -> Figu
     if g.target is not None:
         ax.axvline(g.target, color="black", linestyle="--", linewidth=1)
         ax.annotate("target", (g.target, 1.0), xycoords=("data", "axes fraction"), fontsize=7)
-    ax.set_xlabel("target validation error")
+    unit = f" ({metric.unit})" if metric.unit else ""
+    ax.set_xlabel(f"target {metric.label}{unit}")
     ax.set_ylabel("steps to target (best trial)")
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    if metric.rate:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="best")
-    heading = title(figure, f"{g.workload}, {g.protocol}: steps against target", g.partial)
+    heading = title(figure, f"{g.setting}, {g.protocol}: steps against target", g.partial)
+    dashed = ""
+    if g.target is not None:
+        dashed = f"; dashed: the workload's target, {metric.describe(g.target)}"
     caption = (
-        "For each target validation error, the fewest steps the best trial needs (line: "
+        f"For each target {metric.label}, the fewest steps the best trial needs (line: "
         "median of the best of N; shade: 5-95 % band, up to the top where the band is "
-        "unreached); a line ends where no trial reaches the target (paper's Fig. 10)."
+        f"unreached); a line ends where no trial reaches the target{dashed} (paper's Fig. 10)."
     )
     return save(figure, directory, stem, heading, caption)
 
 
 def training_curves_figure(result: GroupResult, directory: Path, stem: str) -> FigureFile:
-    """The training loss and validation error of each optimizer's best trial, by step."""
+    """The training loss and the target metric (validation error or loss) of each
+    optimizer's best trial, by step."""
     g = result.group
-    panels = [("train_loss", "training loss"), ("validation_error", "validation error")]
+    target = g.target_metric
+    panels = [("train_loss", "training loss"), (target.name, target.label)]
     figure, axes = new_figure(len(panels))
     for ax, (metric, label) in zip(axes[0], panels, strict=True):
         values = []
@@ -124,14 +133,14 @@ def training_curves_figure(result: GroupResult, directory: Path, stem: str) -> F
                 ax.plot(curve.steps, curve.values, color=optimizer_color(name), label=name)
                 values += curve.values.tolist()
         limits = finite_limits(values, log=True) or (0.01, 1.0)
-        value_axis(ax, limits, percent=metric == "validation_error")
+        value_axis(ax, limits, percent=metric == target.name and target.rate)
         ax.set_xlabel("step")
         ax.set_ylabel(label)
         ax.legend(loc="best")
-    heading = f"{g.workload}, {g.protocol}: training curves of the best trials"
+    heading = f"{g.setting}, {g.protocol}: training curves of the best trials"
     heading = title(figure, heading, g.partial)
     caption = (
-        "Training loss (mean since the previous evaluation) and validation error of each "
+        f"Training loss (mean since the previous evaluation) and {target.label} of each "
         "optimizer's best trial (lowest final validation error), at every evaluation."
     )
     return save(figure, directory, stem, heading, caption)

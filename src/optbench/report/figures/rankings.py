@@ -119,7 +119,7 @@ def errors_figure(result: GroupResult, directory: Path, stem: str) -> FigureFile
         ("validation_error", "test_error"),
         directory,
         stem,
-        f"{g.workload}, {g.protocol}: final error of each optimizer's best trial",
+        f"{g.setting}, {g.protocol}: final error of each optimizer's best trial",
         "The best trial of each study (lowest final validation error): its validation error "
         "and its test error. Bars: 5-95 % bootstrap band of the best of N trials, N the "
         "study's size. Red: an inclusion the bands violate (paper's Fig. 1).",
@@ -134,24 +134,25 @@ def train_loss_figure(result: GroupResult, directory: Path, stem: str) -> Figure
         ("train_loss",),
         directory,
         stem,
-        f"{g.workload}, {g.protocol}: selected by training loss",
+        f"{g.setting}, {g.protocol}: selected by training loss",
         "Each study's trial with the lowest final training loss, with the 5-95 % best-of-N "
         "band, on a log axis (paper's Fig. 9).",
     )
 
 
 def steps_figure(result: GroupResult, directory: Path, stem: str) -> FigureFile | None:
-    """Fig. 2: steps to reach the workload's target validation error."""
+    """Fig. 2: steps to reach the workload's target (a validation error or loss)."""
     g = result.group
     if g.target is None:
         return None
+    target = g.target_metric.describe(g.target)
     return _criteria_figure(
         result,
         ("steps_to_target",),
         directory,
         stem,
-        f"{g.workload}, {g.protocol}: steps to {100 * g.target:.3g}% validation error",
-        "Fewest steps any trial needs to reach the target validation error, with the 5-95 % "
+        f"{g.setting}, {g.protocol}: steps to {target}",
+        f"Fewest steps any trial needs to reach the target, {target}, with the 5-95 % "
         "best-of-N band; a red cross: no trial reached it (paper's Fig. 2).",
     )
 
