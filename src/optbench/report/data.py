@@ -89,9 +89,20 @@ class StudyData:
         return self.spec.settings.get("stage") or {}
 
     @property
+    def optimizer_name(self) -> str:
+        """The optimizer's name in the report: its declared (or class) name for one given by
+        import path (``settings["optimizer"]["name"]``), else its registered name."""
+        return (self.spec.settings.get("optimizer") or {}).get("name", self.spec.optimizer)
+
+    @property
+    def declared_inclusions(self) -> list[dict]:
+        """The inclusions its optimizer declares: ``special``, ``special_name``, ``map``."""
+        return list((self.spec.settings.get("optimizer") or {}).get("includes", []))
+
+    @property
     def label(self) -> str:
         """``workload / optimizer / protocol``."""
-        return f"{self.spec.workload} / {self.spec.optimizer} / {self.spec.protocol}"
+        return f"{self.spec.workload} / {self.optimizer_name} / {self.spec.protocol}"
 
 
 def _space(spec: StudySpec) -> tuple[SearchSpace | None, str | None]:

@@ -6,6 +6,10 @@ protocol comparison (Figs. 3-4). When a (workload, protocol, optimizer) has seve
 (a space or budget changed, so a new study key), the newest with results is compared and the
 others are listed as *superseded*. Studies with no finished point yet are *waiting*.
 
+An optimizer is keyed by the name the report shows (:attr:`StudyData.optimizer_name`: the
+declared or class name of one given by import path), and a group's inclusions are the paper's
+and those its optimizers declare.
+
 The initial studies of a two-stage protocol (``settings["stage"]["name"] == "initial"``) form no
 group of their own: the protocol is compared through its final studies, and its initial ones
 are kept apart (``Workload.initial``) for the report's account of the two stages
@@ -42,6 +46,27 @@ class Group:
     def has_test(self) -> bool:
         return any("test_error" in study.metrics for study in self.studies.values())
 
+    @property
+    def inclusions(self) -> tuple:
+        """The pairs special ⊆ general to give verdicts on: the paper's, then those the
+        group's optimizers declare (by the names the report shows)."""
+        from optbench.optimizers.inclusions import INCLUSIONS
+
+        declared = [
+            DeclaredPair(found["special_name"], name)
+            for name, study in self.studies.items()
+            for found in study.declared_inclusions
+        ]
+        return (*INCLUSIONS, *dict.fromkeys(declared))
+
+
+@dataclass(frozen=True)
+class DeclaredPair:
+    """An inclusion a study's optimizer declares, by the names the report shows."""
+
+    special: str
+    general: str
+
 
 @dataclass(frozen=True, eq=False)
 class Workload:
@@ -73,7 +98,7 @@ def group_studies(studies: list[StudyData]) -> dict[str, Workload]:
             waiting.setdefault(spec.workload, []).append(study)
             continue
         by_protocol = found.setdefault(spec.workload, {}).setdefault(spec.protocol, {})
-        by_protocol.setdefault(spec.optimizer, []).append(study)
+        by_protocol.setdefault(study.optimizer_name, []).append(study)
     workloads = {}
     for name in sorted(set(found) | set(waiting) | set(initial)):
         protocols = found.get(name, {})
