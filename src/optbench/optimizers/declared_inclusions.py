@@ -121,9 +121,13 @@ class DeclaredInclusion:
         return result
 
     def settings(self) -> dict[str, Any]:
-        """What a study stores of the inclusion, for the report."""
-        return {"special": self.special, "special_name": self.special_name or self.special,
-                "exact": self.exact, "map": self.note}  # fmt: skip
+        """What a study stores of the inclusion: the names the report shows, and the map as
+        the file gave it (:func:`stored_inclusion` reads it back)."""
+        return {
+            "special": self.special, "special_name": self.special_name or self.special,
+            "note": self.note, "map": {e.name: e.to_data() for e in self.entries},
+            **({"at": dict(self.at)} if self.at else {}),
+        }  # fmt: skip
 
 
 def _entry(name: str, data: Any, allowed: set[str], where: str) -> MapEntry:
@@ -187,6 +191,23 @@ def parse_inclusion(
         special_name=special_name or display_name(special),
         general_name=general_name or display_name(general),
     )
+
+
+def stored_inclusion(
+    general: str,
+    stored: Mapping[str, Any],
+    general_arguments: Arguments = (),
+    special_arguments: Arguments = (),
+    general_name: str | None = None,
+) -> DeclaredInclusion:
+    """The inclusion a study stored (:meth:`DeclaredInclusion.settings`) of its optimizer
+    ``general``, whose arguments and the special optimizer's are those of their spaces."""
+    data = {"map": stored["map"], **({"at": stored["at"]} if "at" in stored else {})}
+    return parse_inclusion(
+        general, stored["special"], data, general_arguments=general_arguments,
+        special_arguments=special_arguments, special_name=stored.get("special_name"),
+        general_name=general_name, parameter=f"includes.{stored['special']}",
+    )  # fmt: skip
 
 
 def parse_includes(

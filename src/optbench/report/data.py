@@ -96,7 +96,8 @@ class StudyData:
 
     @property
     def declared_inclusions(self) -> list[dict]:
-        """The inclusions its optimizer declares: ``special``, ``special_name``, ``map``."""
+        """The inclusions its optimizer declares, as stored: ``special``, ``special_name``,
+        ``note`` (the map in words) and ``map``."""
         return list((self.spec.settings.get("optimizer") or {}).get("includes", []))
 
     @property
