@@ -26,8 +26,8 @@ class Probe:
 
     def __init__(self, dtype: torch.dtype = torch.float64) -> None:
         generator = torch.Generator().manual_seed(0)
-        self.dtype = dtype
-        self.inputs = torch.randn(64, 6, generator=generator, dtype=dtype)
+        self.dtype = dtype  # the same data in every dtype: drawn in float64, then cast
+        self.inputs = torch.randn(64, 6, generator=generator, dtype=torch.float64).to(dtype)
         self.labels = torch.randint(0, 3, (64,), generator=generator)
 
     def model(self, seed: int = 1) -> torch.nn.Module:

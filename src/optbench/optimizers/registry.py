@@ -13,7 +13,8 @@ and registers it under its canonical spelling, which is then its name everywhere
 study, and resolved again in any process that runs its trials).
 
 A registered optimizer's hyperparameters are the arguments of its constructor that follow
-``params`` (keyword-only options such as ``foreach`` are passed through but not searched).
+``params`` (keyword-only options such as ``fused``, and arguments whose default is None such as
+``foreach=None``, are passed through but not searched).
 Where the constructor's arguments are not plain numbers (``betas=(b1, b2)``), register with
 ``to_kwargs``: ``defaults`` then lists the searched hyperparameters and ``to_kwargs`` maps them
 to the constructor's keyword arguments.
@@ -98,14 +99,16 @@ def constructor_parameters(name: str) -> str:
 
 
 def _constructor_arguments(optimizer_class: type) -> tuple[dict[str, Any], frozenset[str]]:
-    """(hyperparameters with defaults, keyword-only options) from the constructor's signature."""
+    """(hyperparameters with defaults, options) from the constructor's signature: the options
+    are its keyword-only arguments and those whose default is None (``foreach=None``), which
+    are passed through but neither searched nor required."""
     signature = inspect.signature(optimizer_class.__init__)
     hyperparameters, options = {}, set()
     for parameter in list(signature.parameters.values())[2:]:  # skip self and params
-        if parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
+        if parameter.kind is parameter.POSITIONAL_OR_KEYWORD and parameter.default is not None:
             empty = parameter.default is inspect.Parameter.empty
             hyperparameters[parameter.name] = REQUIRED if empty else parameter.default
-        elif parameter.kind is parameter.KEYWORD_ONLY:
+        elif parameter.kind in (parameter.KEYWORD_ONLY, parameter.POSITIONAL_OR_KEYWORD):
             options.add(parameter.name)
     return hyperparameters, frozenset(options)
 
