@@ -148,12 +148,13 @@ def _dtypes(make: Make) -> tuple[bool, str]:
     for dtype in (torch.float32, torch.float64):
         probe = Probe(dtype)
         model = probe.model()
-        initial = flat(model)
-        steps = train(probe, model, make(model.parameters()), range(STEPS))
-        changed = sorted({str(p.dtype) for p in model.parameters() if p.dtype != dtype})
-        if changed:
-            return False, f"{dtype} parameters became {', '.join(changed)}"
-        rows[dtype] = np.stack([initial, *steps])
+        optimizer, steps = make(model.parameters()), [flat(model)]
+        for step in range(STEPS):  # a step at a time: a changed dtype would break the next
+            steps += train(probe, model, optimizer, range(step, step + 1))
+            changed = sorted({str(p.dtype) for p in model.parameters() if p.dtype != dtype})
+            if changed:
+                return False, f"{dtype} parameters became {', '.join(changed)}"
+        rows[dtype] = np.stack(steps)
     difference = gap(rows[torch.float32], rows[torch.float64])
     moved = movement(rows[torch.float64])
     holds = difference <= DTYPE_TOLERANCE * moved
