@@ -214,7 +214,8 @@ def keep_inclusions(
         except InvalidParameterError:  # the map cannot be evaluated: stays broken, reported
             continue
         spaces[inclusion.general] = widening.space
-        for name, note in widening.notes.items():
-            widened.setdefault(inclusion.general, {})[name] = note
+        notes = widened.setdefault(inclusion.general, {})
+        for name, note in widening.notes.items():  # a general space widened for several
+            notes[name] = f"{notes[name]}; {note}" if name in notes else note
     checks = tuple(check_inclusions(spaces, large_eps=large_eps, declared=declared))
     return Kept(spaces, widened, checks)
