@@ -138,17 +138,18 @@ class Experiment(BaseModel):
     def _declared(cls, data: object, info: ValidationInfo) -> dict[str, OptimizerDeclaration]:
         """Every optimizer given by import path gets its declaration (its class name, nothing
         else, where the file declares none); a declared space's protocol must be one of the
-        experiment's that has no space of its own for the optimizer."""
+        experiment's, without a space of its own for the optimizer, or a preset."""
         if "optimizers" not in info.data or "protocols" not in info.data:
             return {}  # an earlier field is invalid: its error is the one reported
         found = parse_declarations(data, info.data["optimizers"])
         loaded = {p.name: p for p in map(protocols.load_protocol, info.data["protocols"])}
+        known = [*loaded, *(p for p in protocols.list_protocols() if p not in loaded)]
         for optimizer, declaration in found.items():
             for protocol, _ in declaration.spaces:
                 where = f"declarations.{optimizer}.spaces.{protocol}"
-                if protocol not in loaded:
-                    raise unknown_name(where, protocol, loaded)
-                if optimizer in loaded[protocol].spaces:
+                if protocol not in known:  # a preset this run leaves out is fine
+                    raise unknown_name(where, protocol, known)
+                if protocol in loaded and optimizer in loaded[protocol].spaces:
                     expected = f"a protocol without a space of its own for {optimizer}"
                     raise InvalidParameterError(where, protocol, expected)
         return found
@@ -288,20 +289,27 @@ def _optimizer_beside(experiment_path: Path, optimizer: object) -> object:
     return optimizer
 
 
-def _optimizers_beside(experiment_path: Path, data: dict) -> None:
+def _optimizers_beside(experiment_path: Path, data: dict, lines: dict) -> dict:
     """Every file path of an optimizer in the experiment file's ``data`` (its list, the keys
-    of its declarations and of their inclusions) made relative to the file's folder."""
+    of its declarations and of their inclusions) made relative to the file's folder; the
+    ``lines`` of the file's fields, with those keys spelled so."""
     if isinstance(data.get("optimizers"), list):
         data["optimizers"] = [_optimizer_beside(experiment_path, o) for o in data["optimizers"]]
     declarations = data.get("declarations")
     if not isinstance(declarations, dict):
-        return
+        return lines
+    renamed = {}
     for key in list(declarations):
         value = declarations.pop(key)
         if isinstance(value, dict) and isinstance(value.get("includes"), dict):
-            value = {**value, "includes": {_optimizer_beside(experiment_path, k): v
-                                           for k, v in value["includes"].items()}}  # fmt: skip
-        declarations[_optimizer_beside(experiment_path, key)] = value
+            includes = {}
+            for special, found in value["includes"].items():
+                renamed[special] = _optimizer_beside(experiment_path, special)
+                includes[renamed[special]] = found
+            value = {**value, "includes": includes}
+        renamed[key] = _optimizer_beside(experiment_path, key)
+        declarations[renamed[key]] = value
+    return {tuple(renamed.get(p, p) for p in path): line for path, line in lines.items()}
 
 
 def load(path: str | Path, **overrides: object) -> Experiment:
@@ -311,7 +319,7 @@ def load(path: str | Path, **overrides: object) -> Experiment:
     data, lines = read(path)
     if isinstance(data.get("protocols"), list):
         data["protocols"] = [_beside(Path(path), name) for name in data["protocols"]]
-    _optimizers_beside(Path(path), data)
+    lines = _optimizers_beside(Path(path), data, lines)
     data = {**data, **overrides}
     try:
         return from_data(data)

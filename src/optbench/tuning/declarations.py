@@ -115,7 +115,9 @@ def parse_declarations(
 ) -> dict[str, OptimizerDeclaration]:
     """The declaration of every optimizer of an experiment given by import path (declared or
     not), from its ``declarations`` field; ``optimizers`` are canonical names, ``base`` is
-    where relative file paths are taken from. Names shown must differ."""
+    where relative file paths are taken from. Names shown must differ. A declaration of an
+    optimizer the experiment does not compare is checked and left out (so that a run can pick
+    some of a file's optimizers), but lends its name and arguments to inclusions of it."""
     from optbench import optimizers as registry
     from optbench.optimizers.declared_inclusions import parse_includes
 
@@ -124,10 +126,6 @@ def parse_declarations(
     given: dict[str, tuple[str, Any]] = {}
     for key, value in data.items():
         optimizer = registry.resolve(key, base, f"declarations.{key}")
-        if optimizer not in optimizers:
-            known = ", ".join(optimizers)
-            raise InvalidParameterError(f"declarations.{key}", key,
-                                        f"an optimizer of the experiment: {known}")  # fmt: skip
         if not is_import_path(optimizer):
             raise InvalidParameterError(f"declarations.{key}", key, "an optimizer given by "
                                         "import path (the registered ones need none)")  # fmt: skip
@@ -144,14 +142,15 @@ def parse_declarations(
             expected = "a name no other optimizer of the experiment has (give another: name: ...)"
             raise InvalidParameterError(f"{where}.name", name, expected)
     arguments_of = {o: d.arguments for o, d in found.items()}
+    names = {**{o: d.name for o, d in found.items()}, **shown}
     for optimizer, (where, value) in given.items():
         if "includes" in value:
             includes = parse_includes(
                 optimizer, value["includes"], general_arguments=found[optimizer].arguments,
-                arguments_of=arguments_of, names=shown, base=base, parameter=f"{where}.includes",
+                arguments_of=arguments_of, names=names, base=base, parameter=f"{where}.includes",
             )  # fmt: skip
             found[optimizer] = _replace(found[optimizer], includes=includes)
-    return found
+    return {o: d for o, d in found.items() if o in optimizers}
 
 
 def _replace(declaration: OptimizerDeclaration, **changes: Any) -> OptimizerDeclaration:
