@@ -22,7 +22,8 @@ otherwise, so that every exception is visible in the document, with its reason:
 ``<!-- docs-test: setup: optbench ... -->``
     a command run before the block (a database the block reads);
 ``<!-- docs-test: file: NAME -->``
-    the block is the content of file NAME, written for later blocks to use.
+    the block is the content of file NAME, written for later blocks to use (a ```python block
+    so marked is written, not run: a user's module that later commands import).
 
 In ``args``, ``replace`` and ``setup`` a ``# comment`` at the end may say why.
 
@@ -195,7 +196,7 @@ def script_of(text: str, doc: str) -> Script:
             continue
         if block.marked("file"):
             ((line, name),) = block.marked("file")
-            if runnable or len(block.markers) > 1 or "/" in name:
+            if (runnable and block.lang not in PYTHON) or len(block.markers) > 1 or "/" in name:
                 raise DocsTestError(
                     f"{doc}:{line}: file: NAME stands alone, on a block that does not run"
                 )
@@ -342,6 +343,14 @@ def test_console_blocks_run_only_prompted_lines_and_doctests_are_checked() -> No
 def test_a_block_that_cannot_run_must_say_why(text: str, message: str) -> None:
     with pytest.raises(DocsTestError, match=re.escape(message)):
         _script(text)
+
+
+def test_a_python_block_marked_as_a_file_is_written_not_run() -> None:
+    made = _script("# T\n\n<!-- docs-test: file: mine.py -->\n```python\nimport torch\n```\n"
+                   "\n```sh\noptbench check optimizer ./mine.py:X\n```\n")
+    lines = made.source.splitlines()
+    assert lines[3] == "if __name__ == '__main__': _docs.write_file('mine.py', 'import torch\\n')"
+    assert made.runs == 1 and "import torch" not in lines
 
 
 def test_every_document_parses_and_every_skip_has_a_reason() -> None:

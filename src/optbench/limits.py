@@ -39,6 +39,8 @@ INTEGER_FIELDS = {
     "threads": (1, MAX_THREADS),
     "max_attempts": (1, MAX_ATTEMPTS),
 }
+#: Characters of an optimizer's name or import path, as the store's studies table keeps it.
+MAX_OPTIMIZER_NAME = 100
 #: Values of one ``choice`` hyperparameter.
 MAX_CHOICES = 1_000
 #: Bootstrap resamples of a report statistic.

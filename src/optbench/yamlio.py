@@ -268,12 +268,11 @@ def dump(data: Any) -> str:
 
 
 def line_of(parameter: str, lines: dict[Path, int]) -> int | None:
-    """The line of the deepest known path that prefixes the dotted ``parameter``."""
-    parts = tuple(parameter.split("."))
-    for end in range(len(parts), 0, -1):
-        if parts[:end] in lines:
-            return lines[parts[:end]]
-    return None
+    """The line of the deepest known path that prefixes the dotted ``parameter`` (a key may
+    hold dots itself, as an import path does)."""
+    dotted = {".".join(path): line for path, line in lines.items() if path}
+    found = [d for d in dotted if parameter == d or parameter.startswith(f"{d}.")]
+    return dotted[max(found, key=len)] if found else None
 
 
 def located(

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from optbench import __version__
-from optbench.cli import data, info, refine, replicate, report, study
+from optbench.cli import check, data, info, refine, replicate, report, study
 
-COMMAND_MODULES = (study, refine, replicate, info, report, data)
+COMMAND_MODULES = (study, refine, replicate, check, info, report, data)
 
 
 class Parser(argparse.ArgumentParser):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import torch
 from rich.console import Console
 
-from optbench import executors, workloads
+from optbench import executors, optimizers, workloads
 from optbench.cli.options import database_option, integer
 from optbench.cli.terminal import StudyProgress, console, render, summary_listing
 from optbench.errors import InvalidParameterError, check_int
@@ -258,6 +258,8 @@ def _work(args: argparse.Namespace) -> int:
     for study_id in study_ids:
         if study_id not in studies:
             raise InvalidParameterError("--study", study_id, f"a study id of {store.shown}")
+    for study_id in study_ids:  # an optimizer given by import path must import here too
+        optimizers.resolve(studies[study_id].optimizer, parameter=f"optimizer of study {study_id}")
     check_data([studies[study_id].workload for study_id in study_ids], args.data_path)
     with Store(args.db) as store:
         store.retry_failed(study_ids, None if args.retry_failed else settings.max_attempts)

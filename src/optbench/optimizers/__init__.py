@@ -10,10 +10,13 @@ from optbench.optimizers import inclusions
 from optbench.optimizers.registry import (
     available,
     bounds,
+    constructor_parameters,
     create,
+    display_name,
     get,
     hyperparameters,
     register,
+    resolve,
     unregister,
 )
 from optbench.optimizers.rules import SGD, Adam, Momentum, NAdam, Nesterov, RMSProp
@@ -37,10 +40,13 @@ __all__ = [
     "RMSProp",
     "available",
     "bounds",
+    "constructor_parameters",
     "create",
+    "display_name",
     "get",
     "hyperparameters",
     "inclusions",
     "register",
+    "resolve",
     "unregister",
 ]

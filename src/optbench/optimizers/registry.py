@@ -1,12 +1,20 @@
-"""Optimizers by name: the six of Table 1, and any ``torch.optim.Optimizer`` a user registers.
+"""Optimizers by name: the six of Table 1, any ``torch.optim.Optimizer`` a user registers, and
+any optimizer class named by its import path.
 
 >>> import torch
 >>> from optbench import optimizers
 >>> optimizers.register("adamw", torch.optim.AdamW, defaults={"weight_decay": 1e-4})
 >>> opt = optimizers.create("adamw", model.parameters(), lr=1e-3)  # doctest: +SKIP
+>>> opt = optimizers.create("torch.optim.AdamW", model.parameters())  # doctest: +SKIP
+
+An import path (``torch.optim.AdamW``, ``mypkg.optim:Lion``, ``./lion.py:Lion``, see
+:mod:`optbench.imports`) is accepted wherever a name is: :func:`resolve` imports it on first use
+and registers it under its canonical spelling, which is then its name everywhere (stored with a
+study, and resolved again in any process that runs its trials).
 
 A registered optimizer's hyperparameters are the arguments of its constructor that follow
-``params`` (keyword-only options such as ``foreach`` are passed through but not searched).
+``params`` (keyword-only options such as ``fused``, and arguments whose default is None such as
+``foreach=None``, are passed through but not searched).
 Where the constructor's arguments are not plain numbers (``betas=(b1, b2)``), register with
 ``to_kwargs``: ``defaults`` then lists the searched hyperparameters and ``to_kwargs`` maps them
 to the constructor's keyword arguments.
@@ -21,7 +29,9 @@ from typing import Any
 
 import torch
 
-from optbench.errors import InvalidParameterError, unknown_name
+from optbench import imports
+from optbench.errors import InvalidParameterError, shown, unknown_name
+from optbench.limits import MAX_OPTIMIZER_NAME
 from optbench.optimizers.base import Bounds
 from optbench.registry import Registry
 
@@ -42,19 +52,63 @@ class RegisteredOptimizer:
 
 OPTIMIZERS: Registry[RegisteredOptimizer] = Registry("optimizer")
 available = OPTIMIZERS.available
-get = OPTIMIZERS.get
 unregister = OPTIMIZERS.unregister
 
 
+def resolve(name: str, base: str | None = None, parameter: str = "optimizer") -> str:
+    """The registered name of ``name``: a registered name as it is, an import path as its
+    canonical spelling, imported and registered on first use (``base``: the folder a relative
+    file path is taken from). An unknown name lists the registered ones and the path forms."""
+    if isinstance(name, str) and name in OPTIMIZERS:
+        return name
+    if not imports.is_import_path(name):
+        error = unknown_name(parameter, str(name), OPTIMIZERS)
+        raise InvalidParameterError(parameter, name, f"{error.expected}, or {imports.EXAMPLES}")
+    path = imports.canonical(name, base, parameter)
+    if path in OPTIMIZERS:
+        return path
+    if len(path) > MAX_OPTIMIZER_NAME:
+        expected = (f"an import path of at most {MAX_OPTIMIZER_NAME} characters once made "
+                    "absolute (the store keeps it): a shorter path, or an installed module")
+        raise InvalidParameterError(parameter, path, expected)  # fmt: skip
+    optimizer_class = imports.load(name, base, parameter)
+    if not (
+        inspect.isclass(optimizer_class) and issubclass(optimizer_class, torch.optim.Optimizer)
+    ):
+        expected = f"a torch.optim.Optimizer subclass (it names {shown(optimizer_class)})"
+        raise InvalidParameterError(parameter, name, expected)
+    hyperparameters, options = _constructor_arguments(optimizer_class)
+    OPTIMIZERS.register(path, RegisteredOptimizer(path, optimizer_class, hyperparameters, options))
+    return path
+
+
+def get(name: str) -> RegisteredOptimizer:
+    """The entry of ``name``, a registered name or an import path (:func:`resolve`)."""
+    return OPTIMIZERS.get(resolve(name))
+
+
+def display_name(name: str) -> str:
+    """The short name reports show: a registered name itself, an import path's class name."""
+    return get(name).optimizer_class.__name__ if imports.is_import_path(name) else name
+
+
+def constructor_parameters(name: str) -> str:
+    """The constructor's parameters after ``params``, for an error message."""
+    entry = get(name)
+    return ", ".join([*entry.hyperparameters, *sorted(entry.options)]) or "none"
+
+
 def _constructor_arguments(optimizer_class: type) -> tuple[dict[str, Any], frozenset[str]]:
-    """(hyperparameters with defaults, keyword-only options) from the constructor's signature."""
+    """(hyperparameters with defaults, options) from the constructor's signature: the options
+    are its keyword-only arguments and those whose default is None (``foreach=None``), which
+    are passed through but neither searched nor required."""
     signature = inspect.signature(optimizer_class.__init__)
     hyperparameters, options = {}, set()
     for parameter in list(signature.parameters.values())[2:]:  # skip self and params
-        if parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
+        if parameter.kind is parameter.POSITIONAL_OR_KEYWORD and parameter.default is not None:
             empty = parameter.default is inspect.Parameter.empty
             hyperparameters[parameter.name] = REQUIRED if empty else parameter.default
-        elif parameter.kind is parameter.KEYWORD_ONLY:
+        elif parameter.kind in (parameter.KEYWORD_ONLY, parameter.POSITIONAL_OR_KEYWORD):
             options.add(parameter.name)
     return hyperparameters, frozenset(options)
 
@@ -96,8 +150,12 @@ def hyperparameters(name: str) -> dict[str, Any]:
 
 def bounds(name: str) -> dict[str, Bounds]:
     """The valid range of each hyperparameter of ``name`` that declares one (the six rules
-    declare all of theirs in their class's ``bounds``; other optimizers none)."""
-    return dict(getattr(get(name).optimizer_class, "bounds", {}))
+    declare all of theirs in their class's ``bounds``, a dict of :class:`Bounds`; other
+    optimizers may do the same, or declare bounds in their search spaces)."""
+    declared = getattr(get(name).optimizer_class, "bounds", None)
+    if not isinstance(declared, dict):
+        return {}
+    return {key: value for key, value in declared.items() if isinstance(value, Bounds)}
 
 
 def create(name: str, params: Iterable, **hparams: Any) -> torch.optim.Optimizer:
@@ -106,11 +164,14 @@ def create(name: str, params: Iterable, **hparams: Any) -> torch.optim.Optimizer
     entry = get(name)
     for key in hparams:
         if key not in entry.hyperparameters and key not in entry.options:
-            raise unknown_name(f"{name} hyperparameter", key, entry.hyperparameters)
+            known = [*entry.hyperparameters, *entry.options]
+            raise unknown_name(f"{name} hyperparameter", key, known)
     values = {**entry.hyperparameters, **hparams}
     for key in entry.hyperparameters:
         if values[key] is REQUIRED:
-            raise InvalidParameterError.required(key, f"optimizer {name!r}")
+            expected = (f"optimizer {name!r} requires it (its parameters: "
+                        f"{constructor_parameters(name)})")  # fmt: skip
+            raise InvalidParameterError(key, None, expected, missing=True)
     if entry.to_kwargs is not None:
         values = entry.to_kwargs(values)
     return entry.optimizer_class(params, **values)

@@ -104,9 +104,21 @@ class StudyData:
         return self.spec.settings.get("stage") or {}
 
     @property
+    def optimizer_name(self) -> str:
+        """The optimizer's name in the report: its declared (or class) name for one given by
+        import path (``settings["optimizer"]["name"]``), else its registered name."""
+        return (self.spec.settings.get("optimizer") or {}).get("name", self.spec.optimizer)
+
+    @property
+    def declared_inclusions(self) -> list[dict]:
+        """The inclusions its optimizer declares, as stored: ``special``, ``special_name``,
+        ``note`` (the map in words) and ``map``."""
+        return list((self.spec.settings.get("optimizer") or {}).get("includes", []))
+
+    @property
     def label(self) -> str:
         """``workload / optimizer / protocol``, then ``/ precision`` when not float32."""
-        label = f"{self.spec.workload} / {self.spec.optimizer} / {self.spec.protocol}"
+        label = f"{self.spec.workload} / {self.optimizer_name} / {self.spec.protocol}"
         return label if self.precision == "float32" else f"{label} / {self.precision}"
 
 

@@ -11,6 +11,10 @@ protocol comparison (Figs. 3-4). When a (workload, protocol, optimizer) has seve
 others are listed as *superseded* (never by a study at another precision). Studies with no
 finished point yet are *waiting*.
 
+An optimizer is keyed by the name the report shows (:attr:`StudyData.optimizer_name`: the
+declared or class name of one given by import path), and a group's inclusions are the paper's
+and those its optimizers declare.
+
 The initial studies of a two-stage protocol (``settings["stage"]["name"] == "initial"``) form no
 group of their own: the protocol is compared through its final studies, and its initial ones
 are kept apart (``Workload.initial``) for the report's account of the two stages
@@ -74,6 +78,27 @@ class Group:
     def has_test(self) -> bool:
         return any("test_error" in study.metrics for study in self.studies.values())
 
+    @property
+    def inclusions(self) -> tuple:
+        """The pairs special ⊆ general to give verdicts on: the paper's, then those the
+        group's optimizers declare (by the names the report shows)."""
+        from optbench.optimizers.inclusions import INCLUSIONS
+
+        declared = [
+            DeclaredPair(found["special_name"], name)
+            for name, study in self.studies.items()
+            for found in study.declared_inclusions
+        ]
+        return (*INCLUSIONS, *dict.fromkeys(declared))
+
+
+@dataclass(frozen=True)
+class DeclaredPair:
+    """An inclusion a study's optimizer declares, by the names the report shows."""
+
+    special: str
+    general: str
+
 
 @dataclass(frozen=True, eq=False)
 class Workload:
@@ -115,7 +140,7 @@ def group_studies(studies: list[StudyData]) -> dict[str, Workload]:
             waiting.setdefault(name, []).append(study)
             continue
         by_protocol = found.setdefault(name, {}).setdefault(spec.protocol, {})
-        by_protocol.setdefault(spec.optimizer, []).append(study)
+        by_protocol.setdefault(study.optimizer_name, []).append(study)
     workloads = {}
     for name in sorted(settings):
         workload, precision = settings[name]

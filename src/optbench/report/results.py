@@ -131,7 +131,7 @@ def _criteria(metric_sets: dict[str, dict[str, np.ndarray]], n_boot: int, seed: 
             continue
         studies = {o: (m[select], m[report]) for o, m in metric_sets.items()}
         ranking = analysis.rank_optimizers(studies, n_boot=n_boot, seed=seed)
-        verdicts = analysis.inclusion_verdicts(ranking)
+        verdicts = analysis.inclusion_verdicts(ranking, group.inclusions)
         wins = analysis.win_probabilities(ranking)
         if name == "steps_to_target":  # what the target is: "steps to 3.45 validation loss"
             label = f"steps to {group.target_metric.describe(group.target)}"
@@ -207,5 +207,9 @@ def workload_result(workload: Workload, n_boot: int = 1000, seed: int = 0) -> Wo
         first = groups[protocol].criteria["validation_error"].ranking
         second = groups[names[-1]].criteria["validation_error"].ranking
         if set(first.names) & set(second.names):
-            comparisons.append(analysis.compare_protocols(first, second, protocol, names[-1]))
+            pairs = tuple(dict.fromkeys((*groups[protocol].group.inclusions,
+                                         *groups[names[-1]].group.inclusions)))  # fmt: skip
+            comparisons.append(
+                analysis.compare_protocols(first, second, protocol, names[-1], pairs)
+            )
     return WorkloadResult(workload, groups, tuple(comparisons))

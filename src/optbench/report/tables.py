@@ -86,7 +86,7 @@ def study_status(study: StudyData, results: dict[str, WorkloadResult]) -> str:
         return "initial stage"
     result = results.get(study_setting(study))
     group = result.groups.get(study.spec.protocol) if result else None
-    if group is not None and group.group.studies.get(study.spec.optimizer) is study:
+    if group is not None and group.group.studies.get(study.optimizer_name) is study:
         return "compared"
     return "waiting" if study.n_points == 0 else "superseded"
 

@@ -12,6 +12,11 @@
     executor: processes
     workers: 2
 
+An optimizer is a registered name or an import path (``torch.optim.AdamW``, ``./lion.py:Lion``,
+a file relative to the experiment file); ``declarations`` says what optbench cannot read from
+such an optimizer's class: its name in reports, how its constructor's arguments are built, its
+bounds, its inclusions and its spaces (:mod:`optbench.tuning.declarations`).
+
 An experiment is every (workload, optimizer, protocol) combination, one study each (two, an
 initial and a final one, for a protocol in ``two_stage``: docs/running.md). Files are
 checked field by field; an error names the field, the value, what is allowed and the line.
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -38,14 +44,16 @@ from pydantic import (
 from optbench import executors, optimizers, workloads, yamlio
 from optbench.errors import InvalidParameterError, check_int, unknown_name
 from optbench.executors import ExecutorSettings
+from optbench.imports import is_import_path
 from optbench.limits import INTEGER_FIELDS
 from optbench.study.plan import RunOptions, Stage, StudyPlan, check_queued
 from optbench.study.trial import check_precision
 from optbench.tuning import protocols, samplers
+from optbench.tuning.declarations import OptimizerDeclaration, parse_declarations, space_for
 
 LOOKUPS = {  # field -> the lookup that raises, naming the close matches, for an unknown name
     "workloads": workloads.create,
-    "optimizers": optimizers.get,
+    "optimizers": optimizers.resolve,
     "protocols": protocols.load_protocol,
     "sampler": samplers.SAMPLERS.get,
     "executor": executors.EXECUTORS.get,
@@ -76,6 +84,7 @@ class Experiment(BaseModel):
     data_path: str | None = None
     two_stage: list[str] = Field(default=[])
     initial_trials: int | None = None
+    declarations: dict[str, Any] = Field(default={})
 
     @field_validator(*INTEGER_FIELDS, mode="before")
     @classmethod
@@ -90,6 +99,8 @@ class Experiment(BaseModel):
         listed = [names] if isinstance(names, str) else names or []
         for name in listed:
             LOOKUPS[info.field_name](name)
+        if info.field_name == "optimizers":  # an import path as its canonical spelling
+            names = listed = [optimizers.resolve(name) for name in listed]
         repeated = sorted({name for name in listed if listed.count(name) > 1})
         if repeated:
             expected = f"each name once ({repeated[0]!r} is repeated)"
@@ -122,6 +133,27 @@ class Experiment(BaseModel):
             raise InvalidParameterError("initial_trials", trials, "two_stage protocols to apply to")
         return trials
 
+    @field_validator("declarations", mode="before")
+    @classmethod
+    def _declared(cls, data: object, info: ValidationInfo) -> dict[str, OptimizerDeclaration]:
+        """Every optimizer given by import path gets its declaration (its class name, nothing
+        else, where the file declares none); a declared space's protocol must be one of the
+        experiment's, without a space of its own for the optimizer, or a preset."""
+        if "optimizers" not in info.data or "protocols" not in info.data:
+            return {}  # an earlier field is invalid: its error is the one reported
+        found = parse_declarations(data, info.data["optimizers"])
+        loaded = {p.name: p for p in map(protocols.load_protocol, info.data["protocols"])}
+        known = [*loaded, *(p for p in protocols.list_protocols() if p not in loaded)]
+        for optimizer, declaration in found.items():
+            for protocol, _ in declaration.spaces:
+                where = f"declarations.{optimizer}.spaces.{protocol}"
+                if protocol not in known:  # a preset this run leaves out is fine
+                    raise unknown_name(where, protocol, known)
+                if protocol in loaded and optimizer in loaded[protocol].spaces:
+                    expected = f"a protocol without a space of its own for {optimizer}"
+                    raise InvalidParameterError(where, protocol, expected)
+        return found
+
     def run_options(self) -> RunOptions:
         """Where and how each trial runs."""
         return RunOptions(device=self.device, threads=self.threads, data_path=self.data_path)
@@ -135,13 +167,12 @@ class Experiment(BaseModel):
         its protocol cannot run (an optimizer without a space, too many trials) is refused. For
         a protocol in ``two_stage``, the plan of its initial stage (the final stage is planned
         from the initial studies' results, :mod:`optbench.study.stages`)."""
+        self._check_inclusions()
         stages = {}
         for name in self.protocols:
             protocol = protocols.load_protocol(name)
             for optimizer in self.optimizers:
-                if optimizer not in protocol.spaces:
-                    where = f"optimizer of protocol {name!r}"
-                    raise unknown_name(where, optimizer, protocol.spaces)
+                space_for(protocol, optimizer, self.declarations.get(optimizer))
             check_queued(self.trials or protocol.trials, self.seeds)
             if protocol.name in self.two_stage:
                 stages[name] = Stage("initial", protocol.name)
@@ -161,11 +192,26 @@ class Experiment(BaseModel):
                 sampler=self.sampler,
                 precision=self.precision,
                 stage=stages.get(p),
+                declaration=self.declarations.get(o),
             )
             for w in self.workloads
             for p in self.protocols
             for o in self.optimizers
         ]
+
+
+    def _check_inclusions(self) -> None:
+        """Every declared inclusion holds on a small model (a claim that does not would make
+        the report's verdicts on it meaningless), checked before anything is stored."""
+        from optbench.optimizers.inclusion_check import check_inclusion
+
+        for optimizer, declaration in self.declarations.items():
+            for inclusion in declaration.includes:
+                result = check_inclusion(inclusion)
+                if not result.holds:
+                    where = f"declarations.{optimizer}.includes.{inclusion.special}"
+                    expected = f"a map that holds on a small model, but {result.describe()}"
+                    raise InvalidParameterError(where, inclusion.note, expected)
 
 
 def check_data_path(path: str | None) -> str | None:
@@ -196,7 +242,10 @@ def _first_error(error: ValidationError) -> InvalidParameterError:
     if isinstance(context, InvalidParameterError):  # raised by a validator above
         if context.source is not None:  # in a protocol file: its own field and line
             return context
-        return InvalidParameterError(field, context.value, context.expected)
+        if context.parameter.startswith(f"{field}."):  # a field within it (declarations)
+            field = context.parameter
+        return InvalidParameterError(field, context.value, context.expected,
+                                     missing=context.missing)  # fmt: skip
     if detail["type"] == "extra_forbidden":
         return unknown_name("experiment field", field, Experiment.model_fields)
     expected = detail["msg"].lower().replace("input should be ", "")
@@ -227,6 +276,42 @@ def _beside(experiment_path: Path, protocol: object) -> object:
     return protocol
 
 
+def _optimizer_beside(experiment_path: Path, optimizer: object) -> object:
+    """An optimizer's Python file named in an experiment file, relative to that file's folder;
+    any other name as it is."""
+    from optbench.imports import canonical
+
+    if isinstance(optimizer, str) and is_import_path(optimizer) and ".py:" in optimizer:
+        try:
+            return canonical(optimizer, experiment_path.parent, "optimizers")
+        except InvalidParameterError:  # malformed: refused, with its field, by the validation
+            return optimizer
+    return optimizer
+
+
+def _optimizers_beside(experiment_path: Path, data: dict, lines: dict) -> dict:
+    """Every file path of an optimizer in the experiment file's ``data`` (its list, the keys
+    of its declarations and of their inclusions) made relative to the file's folder; the
+    ``lines`` of the file's fields, with those keys spelled so."""
+    if isinstance(data.get("optimizers"), list):
+        data["optimizers"] = [_optimizer_beside(experiment_path, o) for o in data["optimizers"]]
+    declarations = data.get("declarations")
+    if not isinstance(declarations, dict):
+        return lines
+    renamed = {}
+    for key in list(declarations):
+        value = declarations.pop(key)
+        if isinstance(value, dict) and isinstance(value.get("includes"), dict):
+            includes = {}
+            for special, found in value["includes"].items():
+                renamed[special] = _optimizer_beside(experiment_path, special)
+                includes[renamed[special]] = found
+            value = {**value, "includes": includes}
+        renamed[key] = _optimizer_beside(experiment_path, key)
+        declarations[renamed[key]] = value
+    return {tuple(renamed.get(p, p) for p in path): line for path, line in lines.items()}
+
+
 def load(path: str | Path, **overrides: object) -> Experiment:
     """The experiment in a YAML file, fields in ``overrides`` replaced; errors name the field
     and its line. Protocol files the file names are found beside it, those in ``overrides``
@@ -234,6 +319,7 @@ def load(path: str | Path, **overrides: object) -> Experiment:
     data, lines = read(path)
     if isinstance(data.get("protocols"), list):
         data["protocols"] = [_beside(Path(path), name) for name in data["protocols"]]
+    lines = _optimizers_beside(Path(path), data, lines)
     data = {**data, **overrides}
     try:
         return from_data(data)

@@ -7,6 +7,10 @@ trials it has, and a changed space or budget is a new study. ``trial_of(claim, o
 a claimed row into the :class:`~optbench.study.trial.Trial` the runner trains, and
 ``outcome_of(result)`` a :class:`~optbench.study.trial.TrialResult` into what the store keeps.
 A study of a two-stage protocol carries its :class:`Stage` (:mod:`optbench.study.stages`).
+
+An optimizer given by import path is stored under its canonical path (``StudySpec.optimizer``),
+which every process that runs the study's trials imports again; its declaration's name and
+inclusions go to ``settings["optimizer"]``, for the report, and the study's name shows its name.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optbench import workloads
+from optbench import optimizers, workloads
 from optbench.errors import InvalidParameterError, check_int
 from optbench.limits import INTEGER_FIELDS, MAX_QUEUED, MAX_THREADS
 from optbench.store import Claim, Outcome, QueuedTrial, Store, StudySpec, TrialState
 from optbench.study.trial import Trial, TrialResult, check_device, check_precision
 from optbench.tuning import protocols, samplers
+from optbench.tuning.declarations import OptimizerDeclaration, default_declaration, space_for
 
 INITIAL_SUFFIX = "-initial"
 
@@ -71,7 +76,8 @@ class StudyPlan:
     """What a user asks for. ``trials``, ``sampler``: the protocol's when None; ``budget``,
     ``eval_every``: the workload's when None; ``seeds``: replicates of every point;
     ``precision``: the arithmetic of every trial (:data:`~optbench.study.trial.PRECISIONS`);
-    ``stage``: None for a single-stage study."""
+    ``stage``: None for a single-stage study; ``declaration``: what the experiment declares of
+    an optimizer given by import path (None: its class name, nothing else)."""
 
     workload: str
     optimizer: str
@@ -84,6 +90,7 @@ class StudyPlan:
     sampler: str | None = None
     precision: str = "float32"
     stage: Stage | None = None
+    declaration: OptimizerDeclaration | None = None
 
     def __post_init__(self) -> None:
         check_precision(self.precision)
@@ -153,7 +160,9 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
     else:
         protocol = protocols.load_protocol(plan.protocol)
     name = protocol.name if stage is None else stage.stored_protocol
-    space = protocol.space(plan.optimizer, workload.base_lr)
+    optimizer = optimizers.resolve(plan.optimizer)
+    declaration = plan.declaration or default_declaration(optimizer)
+    space = space_for(protocol, optimizer, declaration, workload.base_lr)
     for h in space.workload_hyperparameters:  # the workload has each, at every extreme
         for value in h.extremes():
             workload.with_hyperparameters({h.name: value})
@@ -168,7 +177,7 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
         "batch_size": workload.batch_size,
         "budget": budget,
         "eval_every": eval_every,
-        "optimizer": plan.optimizer,
+        "optimizer": optimizer,
         "protocol": name,
         "space_hash": space.hash,
         "sampler": sampler_name,
@@ -189,11 +198,14 @@ def plan_study(plan: StudyPlan) -> PlannedStudy:
     if stage is not None:  # single-stage keys stay what they were
         identity["stage"] = stage.identity()
         settings["stage"] = stage.settings()
+    if declaration is not None:  # so do the settings of the registered optimizers
+        settings["optimizer"] = declaration.settings()
+    shown = optimizer if declaration is None else declaration.name
     spec = StudySpec(
         key=_canonical_hash(identity),
-        name=f"{workload.name}/{plan.optimizer}/{name}",
+        name=f"{workload.name}/{shown}/{name}",
         workload=workload.name,
-        optimizer=plan.optimizer,
+        optimizer=optimizer,
         protocol=name,
         space_yaml=space.to_yaml(),
         space_hash=space.hash,

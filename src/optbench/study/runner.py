@@ -114,6 +114,14 @@ def _to_host(losses: list[torch.Tensor]) -> list[float]:
     return [losses[0].item()] if len(losses) == 1 else torch.stack(losses).tolist()
 
 
+def _learning_rate(optimizer: str, group: dict) -> float:
+    """A param group's learning rate, which schedules set (torch.optim's convention)."""
+    if "lr" not in group:
+        expected = "an optimizer that keeps its learning rate in param_group['lr'] (torch.optim's)"
+        raise InvalidParameterError("optimizer", optimizer, expected)
+    return group["lr"]
+
+
 def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
     """Train ``trial`` and return its curve, status and timings. ``check_every`` overrides
     the steps between divergence checks (default: :data:`CHECK_EVERY` for the device)."""
@@ -137,7 +145,7 @@ def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
         model = spec.build_model(problem.info).to(device)
         optimizer = optimizers.create(trial.optimizer, model.parameters(), **trial.hparams)
         schedule = schedules.build(trial.schedule, budget, **trial.schedule_params)
-        base_lrs = [group["lr"] for group in optimizer.param_groups]
+        base_lrs = [_learning_rate(trial.optimizer, group) for group in optimizer.param_groups]
         setup_seconds = time.perf_counter() - start
 
         curve: list[EvalPoint] = []

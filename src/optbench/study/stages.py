@@ -124,7 +124,25 @@ def refine_studies(
         description=f"final spaces for {workloads[0]}, refined from initial studies",
         rule=rule,
         header=header,
+        inclusions=_declared_inclusions(chosen.values(), initial),
     )
+
+
+def _declared_inclusions(specs, initial: dict[str, InitialStudy]) -> list:
+    """The inclusions the studies' optimizers declare (``settings["optimizer"]``), each with
+    the constructor arguments of both optimizers' spaces."""
+    from optbench.optimizers.declared_inclusions import stored_inclusion
+
+    found = []
+    for spec in specs:
+        declared = spec.settings.get("optimizer") or {}
+        for stored in declared.get("includes", []):
+            special = initial.get(stored["special"])
+            found.append(stored_inclusion(
+                spec.optimizer, stored, initial[spec.optimizer].space.arguments,
+                special.space.arguments if special is not None else (), declared.get("name"),
+            ))  # fmt: skip
+    return found
 
 
 def _header(store: Store, chosen: dict, initial: dict, counts: dict, base_lr) -> list[str]:

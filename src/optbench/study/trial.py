@@ -79,6 +79,8 @@ class Trial:
     process may use). ``data_path`` points at the data when it is not where discovery looks.
     ``workload_params`` sets the workload's own hyperparameters (its regularisation,
     ``WorkloadSpec.with_hyperparameters``); ``precision`` is one of :data:`PRECISIONS`.
+    ``optimizer`` is a registered name or an import path, which the runner imports in whatever
+    process runs the trial; ``hparams`` are its constructor's keyword arguments.
     """
 
     workload: str
@@ -103,9 +105,13 @@ class Trial:
         check_int("seed", self.seed)
         for name in ("budget", "eval_every", "threads"):
             check_int(name, getattr(self, name), *INTEGER_FIELDS[name], optional=True)
-        for name, value in self.hparams.items():
-            if not is_number(value):
-                raise InvalidParameterError(f"hparams[{name!r}]", value, "a number")
+        for name, value in self.hparams.items():  # a tuple is an argument assembled from numbers
+            if isinstance(value, list):
+                value = self.hparams[name] = tuple(value)
+            if not (is_number(value) or isinstance(value, bool) or (
+                    isinstance(value, tuple) and all(is_number(v) for v in value))):  # fmt: skip
+                expected = "a number, a boolean or a tuple of numbers"
+                raise InvalidParameterError(f"hparams[{name!r}]", value, expected)
         check_device(self.device)
 
     def __hash__(self) -> int:

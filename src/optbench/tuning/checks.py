@@ -1,6 +1,13 @@
 """Checks a search space must pass: its hyperparameters belong to its optimizer and lie in
 their domains, and its schedule hyperparameters build a valid schedule at every extreme.
 
+An optimizer's domains are its class's ``bounds`` (the six declare all of theirs) and the
+``bounds`` a space declares for the others (:func:`parse_bounds`)::
+
+    bounds:
+      beta1: {low: 0.0, high: 1.0, open_high: true}   # 0 <= beta1 < 1
+      weight_decay: {low: 0.0}                        # weight_decay >= 0
+
 Errors name the field the way the YAML spells it (``hyperparameters.beta1.high``), so that
 :mod:`optbench.yamlio` can add the line.
 """
@@ -8,15 +15,76 @@ Errors name the field the way the YAML spells it (``hyperparameters.beta1.high``
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from optbench import schedules
 from optbench.errors import InvalidParameterError, is_number, unknown_name
 from optbench.tuning.scales import RANGE_SCALES, Hyperparameter
 
 if TYPE_CHECKING:
+    from optbench.optimizers.arguments import Arguments
     from optbench.optimizers.base import Bounds
+
+#: Declared domains: (hyperparameter, low, high, high excluded), sorted by name.
+DeclaredBounds = tuple[tuple[str, float, float, bool], ...]
+_BOUND_KEYS = ("low", "high", "open_high")
+
+
+def parse_bounds(data: Any, parameter: str = "bounds") -> DeclaredBounds:
+    """The ``bounds`` of a file: hyperparameter -> ``{low, high, open_high}`` (``low``
+    required; ``high`` defaults to infinity, ``open_high`` to false)."""
+    if not isinstance(data, Mapping):
+        raise InvalidParameterError(parameter, data, "a mapping hyperparameter -> {low, high}")
+    found = []
+    for name, spec in data.items():
+        where = f"{parameter}.{name}"
+        if not isinstance(spec, Mapping) or "low" not in spec:
+            raise InvalidParameterError(where, spec, "a mapping {low: L, high: H, open_high: "
+                                        "true|false} (high and open_high optional)")  # fmt: skip
+        for key in spec:
+            if key not in _BOUND_KEYS:
+                raise unknown_name(f"{where}.{key}", str(key), _BOUND_KEYS)
+        low, high, open_high = spec["low"], spec.get("high", math.inf), spec.get("open_high", False)
+        if not is_number(low) or not math.isfinite(low):
+            raise InvalidParameterError(f"{where}.low", low, "a finite number")
+        if not is_number(high) or math.isnan(high) or not high > low:
+            raise InvalidParameterError(f"{where}.high", high, f"a number above low={low!r}")
+        if not isinstance(open_high, bool):
+            raise InvalidParameterError(f"{where}.open_high", open_high, "true or false")
+        found.append((str(name), float(low), float(high), open_high))
+    return tuple(sorted(found))
+
+
+def bounds_data(bounds: DeclaredBounds) -> dict[str, dict[str, Any]]:
+    """The plain-data form of declared ``bounds`` (what a file holds)."""
+    return {
+        name: {"low": low, **({} if math.isinf(high) else {"high": high}),
+               **({"open_high": True} if open_high else {})}  # fmt: skip
+        for name, low, high, open_high in bounds
+    }
+
+
+def optimizer_bounds(optimizer: str, declared: DeclaredBounds = ()) -> dict[str, Bounds]:
+    """The domains of ``optimizer``'s hyperparameters: its class's, and ``declared`` ones."""
+    from optbench import optimizers
+    from optbench.optimizers.base import Bounds
+
+    found = optimizers.bounds(optimizer)
+    found.update({name: Bounds(low, high, o) for name, low, high, o in declared})
+    return found
+
+
+def optimizer_hyperparameters(optimizer: str, arguments: Arguments = ()) -> dict[str, Any]:
+    """The hyperparameters of ``optimizer`` with their defaults, ``arguments`` applied."""
+    from optbench import optimizers
+
+    if not arguments:
+        return optimizers.hyperparameters(optimizer)
+    from optbench.optimizers.arguments import hyperparameters_with
+
+    return hyperparameters_with(optimizer, arguments)
 
 
 def _check_domain(field: str, hyperparameter: Hyperparameter, bounds: Bounds) -> None:
@@ -39,16 +107,23 @@ def _check_domain(field: str, hyperparameter: Hyperparameter, bounds: Bounds) ->
 
 
 def check_optimizer_hyperparameters(
-    optimizer: str, hyperparameters: Sequence[Hyperparameter], derived: Mapping[str, float]
+    optimizer: str,
+    hyperparameters: Sequence[Hyperparameter],
+    derived: Mapping[str, float],
+    arguments: Arguments = (),
+    bounds: DeclaredBounds = (),
 ) -> None:
     """Every name is one of the optimizer's (or a derived learning rate), every required one
-    is there, and values lie in their domain."""
-    from optbench import optimizers  # imports torch: only when a space is built
-
-    if optimizer not in optimizers.available():
-        raise unknown_name("optimizer", optimizer, optimizers.available())
-    known = optimizers.hyperparameters(optimizer)
-    ranges = optimizers.bounds(optimizer)
+    is there, and values lie in their domain; the hyperparameters are those ``arguments``
+    make of the constructor's, the domains the class's and the declared ``bounds``."""
+    known = optimizer_hyperparameters(optimizer, arguments)  # imports torch: only here
+    for name, *_ in bounds:
+        if name not in known:
+            known_names = unknown_name(f"bounds.{name}", name, known).expected
+            raise InvalidParameterError(
+                f"bounds.{name}", name, f"a hyperparameter of {optimizer}: {known_names}"
+            )
+    ranges = optimizer_bounds(optimizer, bounds)
     derived_of = dict.fromkeys(derived, "lr")  # a derived axis lies where lr does
     names = {h.name for h in hyperparameters}
     allowed = set(known) | ({*derived, "eps_floor"} if {"lr", "eps"} <= set(known) else set())

@@ -4,6 +4,15 @@ The presets (docs/method.md, section 6.1) ship as YAML files in ``optbench/tunin
 (``lr-grid``, ``lr-only``, ``lr-schedule``, ``full``); ``docs/protocols.md`` gives every range
 and why. A protocol file has one schedule for all optimizers and a ``spaces`` mapping from
 optimizer to its hyperparameters, in the form of :class:`~optbench.tuning.spaces.SearchSpace` YAML.
+An optimizer is a registered name or an import path (``torch.optim.AdamW``, ``./lion.py:Lion``,
+a file relative to the protocol file); a space that declares how its constructor's arguments
+are built or its hyperparameters' bounds takes the full form::
+
+    spaces:
+      torch.optim.AdamW:
+        hyperparameters: {lr: {scale: log, low: 1.0e-5, high: 0.1}, beta1: 0.9}
+        arguments: {betas: [beta1, beta2]}
+        bounds: {beta1: {low: 0.0, high: 1.0, open_high: true}}
 
 Learning-rate ranges are written for a workload whose base learning rate is the file's
 ``base_lr`` and are multiplied by ``base_lr / file base_lr`` for another workload; a protocol
@@ -25,12 +34,19 @@ from typing import Any
 
 from optbench import yamlio
 from optbench.errors import InvalidParameterError, check_int, check_positive, unknown_name
+from optbench.imports import is_import_path
 from optbench.limits import MAX_TRIALS
 from optbench.tuning import samplers
 from optbench.tuning.spaces import SearchSpace
 
 PRESET_ORDER = ("lr-grid", "lr-only", "lr-schedule", "full")
 _KEYS = ("name", "description", "sampler", "trials", "base_lr", "schedule", "workload", "spaces")
+FULL_FORM = ("hyperparameters", "arguments", "bounds")
+#: What an error about a missing space tells the user.
+HOW_TO_GIVE_A_SPACE = (
+    "give its space under spaces: in a protocol file, or under declarations: <optimizer>: "
+    "spaces: <protocol>: in the experiment (docs/own-optimizer.md)"
+)
 
 
 @dataclass(frozen=True)
@@ -47,9 +63,18 @@ class Protocol:
 
     def space(self, optimizer: str, base_lr: float | None = None) -> SearchSpace:
         """The space of ``optimizer``, its learning rates scaled to a workload's ``base_lr``."""
+        if is_import_path(optimizer):
+            from optbench import optimizers
+
+            optimizer = optimizers.resolve(optimizer)
         if optimizer not in self.spaces:
-            raise unknown_name(f"optimizer of protocol {self.name!r}", optimizer, self.spaces)
-        space = self.spaces[optimizer]
+            known = unknown_name("", optimizer, self.spaces).expected
+            raise InvalidParameterError(f"optimizer of protocol {self.name!r}", optimizer,
+                                        f"{known}; {HOW_TO_GIVE_A_SPACE}")  # fmt: skip
+        return self.scaled(self.spaces[optimizer], base_lr)
+
+    def scaled(self, space: SearchSpace, base_lr: float | None) -> SearchSpace:
+        """``space``, written for this protocol's ``base_lr``, scaled to a workload's."""
         if base_lr is None or self.base_lr is None:
             return space
         check_positive("base_lr", base_lr)
@@ -70,16 +95,17 @@ class Protocol:
         return "\n\n".join([head, *(space.describe() for space in self.spaces.values())])
 
     @classmethod
-    def from_yaml(cls, text: str, source: str = "<string>") -> Protocol:
-        """The protocol a YAML document describes; errors name the field and its line."""
+    def from_yaml(cls, text: str, source: str = "<string>", base: str | None = None) -> Protocol:
+        """The protocol a YAML document describes; errors name the field and its line. A
+        relative file path of an optimizer is taken from ``base`` (the working directory)."""
         data, lines = yamlio.parse(text, source)
         try:
-            return cls._from_data(data, lines, source)
+            return cls._from_data(data, lines, source, base)
         except InvalidParameterError as error:
             raise yamlio.located(error, lines, source) from None
 
     @classmethod
-    def _from_data(cls, data: Any, lines: dict, source: str) -> Protocol:
+    def _from_data(cls, data: Any, lines: dict, source: str, base: str | None) -> Protocol:
         if not isinstance(data, dict):
             raise InvalidParameterError("protocol", data, "a mapping")
         for key in data:
@@ -99,17 +125,25 @@ class Protocol:
         if not isinstance(data["spaces"], dict) or not data["spaces"]:
             raise InvalidParameterError("spaces", data["spaces"], "a mapping optimizer -> space")
         spaces = {}
-        for optimizer, hyperparameters in data["spaces"].items():
+        for optimizer, entry in data["spaces"].items():
             space_data = {
                 "optimizer": optimizer,
-                "hyperparameters": hyperparameters,
+                **space_entry(entry),
                 "schedule": data.get("schedule", {"name": "constant"}),
                 **({"workload": data["workload"]} if "workload" in data else {}),
             }
             try:
-                spaces[optimizer] = SearchSpace.from_data(space_data)
+                if is_import_path(optimizer):
+                    from optbench import optimizers
+
+                    space_data["optimizer"] = optimizers.resolve(optimizer, base)
+                space = SearchSpace.from_data(space_data)
+                if space.optimizer in spaces:
+                    expected = f"one space per optimizer ({space.optimizer} is given twice)"
+                    raise InvalidParameterError("optimizer", optimizer, expected)
+                spaces[space.optimizer] = space
                 if data["sampler"] == "grid":
-                    samplers.make("grid", spaces[optimizer], size=trials)
+                    samplers.make("grid", space, size=trials)
             except InvalidParameterError as error:
                 raise yamlio.located(error, lines, source, _protocol_path(optimizer)) from None
         return cls(
@@ -122,6 +156,14 @@ class Protocol:
         )
 
 
+def space_entry(entry: Any) -> dict[str, Any]:
+    """The fields of a space from a ``spaces:`` entry: the mapping of hyperparameters, or the
+    full form with ``hyperparameters`` and ``arguments`` or ``bounds`` (module docstring)."""
+    if isinstance(entry, dict) and "hyperparameters" in entry and set(entry) <= set(FULL_FORM):
+        return dict(entry)
+    return {"hyperparameters": entry}
+
+
 def _protocol_path(optimizer: str):
     """Where a space's field lives in a protocol file: ``spaces.<optimizer>.<name>...`` for its
     hyperparameters, at the top for the shared schedule, ``trials`` for the grid's size."""
@@ -129,6 +171,8 @@ def _protocol_path(optimizer: str):
     def rename(parameter: str) -> str:
         if parameter.startswith("hyperparameters."):
             return f"spaces.{optimizer}.{parameter[len('hyperparameters.') :]}"
+        if parameter.split(".")[0] in ("arguments", "bounds"):
+            return f"spaces.{optimizer}.{parameter}"
         if parameter in ("optimizer", "hyperparameters"):
             return f"spaces.{optimizer}"
         return "trials" if parameter == "size" else parameter
@@ -161,7 +205,8 @@ def load_protocol(name: str | Path) -> Protocol:
     :func:`is_protocol_file`); a file that cannot be read is an error naming its path."""
     if is_protocol_file(name):
         source = os.path.expanduser(name)
-        return Protocol.from_yaml(yamlio.read_file(source, "protocol"), source=source)
+        text = yamlio.read_file(source, "protocol")
+        return Protocol.from_yaml(text, source=source, base=os.path.dirname(source) or None)
     return _load_preset_file(str(name))
 
 

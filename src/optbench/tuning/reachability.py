@@ -20,10 +20,10 @@ their extremes, which is exact on range scales and generous on choices.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, is_number
 from optbench.tuning.spaces import DERIVED, EPS_FLOOR, SearchSpace, derived_lr
 
 _TOL = 1e-9
@@ -83,12 +83,12 @@ def _le(a: float, b: float) -> bool:
 
 
 def _values(space: SearchSpace, name: str) -> _Values:
-    from optbench import optimizers
+    from optbench.tuning.checks import optimizer_hyperparameters
 
     h = space.get(name)
     if h is None:  # not in the space: the optimizer's default
-        default = optimizers.hyperparameters(space.optimizer).get(name)
-        if default is None:
+        default = optimizer_hyperparameters(space.optimizer, space.arguments).get(name)
+        if not is_number(default):
             raise InvalidParameterError(name, None, f"{name!r} in the {space.optimizer} space")
         return _Values(
             default, default, frozenset([default]), f"{default:g}", "is fixed at its default"
@@ -209,10 +209,15 @@ def _heavy_ball_in_adam(
 
 
 def check_inclusions(
-    spaces: Iterable[SearchSpace] | Mapping[str, SearchSpace], *, large_eps: float = 1.0
+    spaces: Iterable[SearchSpace] | Mapping[str, SearchSpace],
+    *,
+    large_eps: float = 1.0,
+    declared: Sequence = (),
 ) -> list[InclusionCheck]:
-    """A verdict for every inclusion pair whose two optimizers both have a space here."""
+    """A verdict for every inclusion pair whose two optimizers both have a space here: the
+    paper's, then the ``declared`` ones (:mod:`optbench.tuning.declared_reachability`)."""
     from optbench.optimizers.inclusions import INCLUSIONS
+    from optbench.tuning.declared_reachability import check_declared
 
     items = list(spaces.values() if isinstance(spaces, Mapping) else spaces)
     by_name: dict[str, SearchSpace] = {}
@@ -232,4 +237,8 @@ def check_inclusions(
         else:
             how, reasons = _heavy_ball_in_adam(special, general, large_eps)
         results.append(InclusionCheck(pair.special, pair.general, not reasons, how, tuple(reasons)))
+    for inclusion in declared:
+        special, general = by_name.get(inclusion.special), by_name.get(inclusion.general)
+        if special is not None and general is not None:
+            results.append(check_declared(inclusion, special, general, large_eps))
     return results

@@ -224,13 +224,16 @@ def inclusion_lines(
 
 
 def _refine_one(
-    optimizer: str, h: Hyperparameter, name: str, top: np.ndarray, counted: str, rule
+    space: SearchSpace, h: Hyperparameter, name: str, top: np.ndarray, counted: str, rule
 ) -> Refined:
     if h.scale == "fixed":
         return Refined(h, "fixed in the initial space")
     if h.scale == "choice":
         return refine_choice(h, top, counted)
-    return refine_range(Axis(h, Limits.of(optimizer, name)), top, counted, rule)
+    limits = Limits.of(space.optimizer, name, space.bounds)
+    if limits == Limits() and h.low >= 0:  # no bounds known: a range of numbers >= 0 stays so
+        limits = Limits(0.0)
+    return refine_range(Axis(h, limits), top, counted, rule)
 
 
 def _shared(space: SearchSpace) -> tuple:
@@ -275,12 +278,14 @@ def refine(
     sampler: str = "quasirandom",
     rule: RefineRule | None = None,
     header: Sequence[str] = (),
+    inclusions: Sequence = (),
 ) -> Proposal:
     """The final protocol proposed from ``initial`` (optimizer -> its initial study), all
     optimizers of the comparison together (module docstring). ``base_lr`` is the base
     learning rate the initial spaces' rates were written for (the workload's, when they come
     from a store), so that loading the protocol for that workload gives exactly the proposed
-    ranges. ``header`` lines open the YAML (where the studies came from)."""
+    ranges. ``header`` lines open the YAML (where the studies came from). ``inclusions``: the
+    inclusions the optimizers declare, kept reachable like the paper's."""
     rule = rule or RefineRule()
     studies = _ordered(initial)
     shared = _shared_space(studies)
@@ -291,7 +296,7 @@ def refine(
         counted = f"top {tops[optimizer].size} of {study.validation_error.size} points"
         refined = {
             h.name: _refine_one(
-                optimizer, h, h.name,
+                study.space, h, h.name,
                 study.unit[tops[optimizer], column[h.name]] if h.searched else np.zeros(0),
                 counted, rule,
             )  # fmt: skip
@@ -309,20 +314,27 @@ def refine(
                 if h.searched else np.zeros(0)
                 for o, s in studies.items()
             ])  # fmt: skip
-            common[dimension] = _refine_one(shared.optimizer, h, dimension, top, pooled, rule)
+            common[dimension] = _refine_one(shared, h, dimension, top, pooled, rule)
     sections = {
         f"{section}_hyperparameters": tuple(
             r.hyperparameter for d, r in common.items() if d.startswith(f"{section}.")
         )
         for section in SHARED
     }
-    final = {o: SearchSpace(o, h, shared.schedule, **sections) for o, h in spaces.items()}
+    final = {
+        o: SearchSpace(o, h, shared.schedule, **sections, arguments=studies[o].space.arguments,
+                       bounds=studies[o].space.bounds)  # fmt: skip
+        for o, h in spaces.items()
+    }
     initial_spaces = {o: s.space for o, s in studies.items()}
-    kept = keep_inclusions(initial_spaces, final, large_eps=rule.large_eps, digits=rule.digits)
+    kept = keep_inclusions(initial_spaces, final, large_eps=rule.large_eps, digits=rule.digits,
+                           declared=inclusions)  # fmt: skip
     for optimizer, notes in kept.widened.items():
         for hyperparameter, note in notes.items():
             reasons[optimizer][hyperparameter] += f"; {note}"
-    initial_checks = tuple(check_inclusions(initial_spaces, large_eps=rule.large_eps))
+    initial_checks = tuple(
+        check_inclusions(initial_spaces, large_eps=rule.large_eps, declared=inclusions)
+    )
     shared_reasons = {d: r.reason for d, r in common.items()}
     lines = [*header, f"Rule: {rule.describe()}", "Inclusions:"]
     lines += [f"  {line}" for line in inclusion_lines(initial_checks, kept.checks)]

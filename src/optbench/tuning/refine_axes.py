@@ -41,11 +41,12 @@ class Limits:
     open_high: bool = False
 
     @classmethod
-    def of(cls, optimizer: str, name: str) -> Limits:
+    def of(cls, optimizer: str, name: str, declared: tuple = ()) -> Limits:
         """The valid range of hyperparameter ``name`` of ``optimizer`` (``schedule.x`` for a
         schedule parameter, ``workload.x`` for the workload's own; a derived learning rate lies
-        where ``lr`` does)."""
-        from optbench import optimizers, schedules
+        where ``lr`` does), with the bounds its space ``declared``; none where none is known."""
+        from optbench import schedules
+        from optbench.tuning.checks import optimizer_bounds
         from optbench.tuning.spaces import DERIVED
 
         if name.startswith("schedule."):
@@ -55,7 +56,7 @@ class Limits:
             if name.endswith("dropout"):
                 return cls(0.0, 1.0, open_high=True)
             return cls(0.0, 1.0) if name == "workload.label_smoothing" else cls(0.0)
-        bounds = optimizers.bounds(optimizer).get("lr" if name in DERIVED else name)
+        bounds = optimizer_bounds(optimizer, declared).get("lr" if name in DERIVED else name)
         if bounds is None:
             return cls()
         return cls(bounds.low, bounds.high, open_high=bounds.open_high)

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from optbench.errors import InvalidParameterError
 from optbench.tuning.reachability import InclusionCheck, check_inclusions
 from optbench.tuning.refine_axes import describe_range, round_to
 from optbench.tuning.scales import RANGE_SCALES, Hyperparameter
@@ -139,19 +140,43 @@ def _heavy_ball_in_adam(special: SearchSpace, w: _Widening, large_eps: float) ->
     w.cover_rate(target, (max(low, large_eps), high), lambda lr, e: lr / e)
 
 
+def _declared(inclusion, special: SearchSpace, w: _Widening, large_eps: float) -> None:
+    """A declared map (:mod:`optbench.tuning.declared_reachability`): each number reached,
+    each limit reaching ``large_eps``, each expression's range covered at the limit's ends."""
+    from optbench.tuning.declared_reachability import eps_range, scenarios, target
+
+    for entry in inclusion.entries:
+        if entry.value is not None:
+            w.reach(entry.name, entry.value)
+        elif entry.limit:
+            w.reach(entry.name, large_eps)
+    found, _ = scenarios(inclusion, w.space, large_eps)
+    for scenario in found or [{}]:
+        for entry in inclusion.entries:
+            if entry.expression is None:
+                continue
+            wanted = target(entry, special, scenario)
+            if entry.name == "lr" and any(w.space.get(n) is not None for n in DERIVED):
+                eps = eps_range(inclusion, w.space, scenario)
+                w.cover_rate(wanted, eps, lambda lr, e: lr)
+            else:
+                w.cover(entry.name, *wanted)
+
+
 def keep_inclusions(
     initial: dict[str, SearchSpace],
     final: dict[str, SearchSpace],
     *,
     large_eps: float = 1.0,
     digits: int = 2,
+    declared: Sequence = (),
 ) -> Kept:
     """The final spaces widened until every inclusion the initial spaces keep reachable is
-    reachable again (module docstring)."""
+    reachable again (module docstring), the ``declared`` ones too (last)."""
     from optbench.optimizers.inclusions import INCLUSIONS
 
-    kept_before = {(c.special, c.general) for c in check_inclusions(initial, large_eps=large_eps)
-                   if c.reachable}  # fmt: skip
+    kept_before = {(c.special, c.general) for c in check_inclusions(
+        initial, large_eps=large_eps, declared=declared) if c.reachable}  # fmt: skip
     spaces = dict(final)
     widened: dict[str, dict[str, str]] = {}
     for pair in sorted(INCLUSIONS, key=lambda p: p.special != "sgd"):
@@ -174,5 +199,23 @@ def keep_inclusions(
         spaces[pair.general] = widening.space
         for name, note in widening.notes.items():
             widened.setdefault(pair.general, {})[name] = note
-    checks = tuple(check_inclusions(spaces, large_eps=large_eps))
+    for inclusion in declared:
+        if inclusion.special not in spaces or inclusion.general not in spaces:
+            continue
+        pair_spaces = [spaces[inclusion.special], spaces[inclusion.general]]
+        check = check_inclusions(pair_spaces, large_eps=large_eps, declared=[inclusion])[-1]
+        if (check.special, check.general) not in kept_before or check.reachable:
+            continue
+        why = f"so that {check.general} can imitate {check.special} ({check.special} ⊆ "\
+              f"{check.general}, as declared)"  # fmt: skip
+        widening = _Widening(spaces[inclusion.general], why, digits)
+        try:
+            _declared(inclusion, spaces[inclusion.special], widening, large_eps)
+        except InvalidParameterError:  # the map cannot be evaluated: stays broken, reported
+            continue
+        spaces[inclusion.general] = widening.space
+        notes = widened.setdefault(inclusion.general, {})
+        for name, note in widening.notes.items():  # a general space widened for several
+            notes[name] = f"{notes[name]}; {note}" if name in notes else note
+    checks = tuple(check_inclusions(spaces, large_eps=large_eps, declared=declared))
     return Kept(spaces, widened, checks)

@@ -108,5 +108,23 @@ def render_protocol(
             lines.append(f"  {scalar(optimizer)}: {{}}")
             continue
         lines.append(f"  {scalar(optimizer)}:")
-        lines += _entries(space.hyperparameters, reasons.get(optimizer, {}), 4)
+        if not (space.arguments or space.bounds):
+            lines += _entries(space.hyperparameters, reasons.get(optimizer, {}), 4)
+            continue
+        lines.append("    hyperparameters:")  # the full form (optbench.tuning.protocols)
+        lines += _entries(space.hyperparameters, reasons.get(optimizer, {}), 6)
+        data = space.to_data()
+        for key in ("arguments", "bounds"):
+            if key in data:
+                lines.append(f"    {key}:")
+                lines += [f"      {scalar(k)}: {_flow(v)}" for k, v in data[key].items()]
     return "\n".join(lines) + "\n"
+
+
+def _flow(value: object) -> str:
+    """``value`` (mappings, lists, scalars) as one line of flow-style YAML."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{scalar(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return scalar(value)

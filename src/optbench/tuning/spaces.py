@@ -19,6 +19,20 @@ concrete hyperparameters of a trial::
       l2: {scale: log, low: 1.0e-5, high: 1.0e-3}               # regularisation, see
       label_smoothing: {scale: linear, low: 0.0, high: 0.2}     # WorkloadSpec.hyperparameters
 
+An optimizer named by its import path (``torch.optim.AdamW``, ``./lion.py:Lion``) may declare how
+its constructor's arguments are built from the searched numbers and the domains of its
+hyperparameters, which the six declare in their classes::
+
+    optimizer: torch.optim.AdamW
+    arguments: {betas: [beta1, beta2]}                # betas=(beta1, beta2), searched apart
+    bounds: {beta1: {low: 0.0, high: 1.0, open_high: true}}
+    hyperparameters:
+      beta1: {scale: one_minus_log, low: 0.0, high: 0.999}
+      ...
+
+(:mod:`optbench.optimizers.arguments`, :func:`optbench.tuning.checks.parse_bounds`); a decoded
+point then holds the constructor's arguments (``betas``), and ``searched`` the numbers.
+
 Derived parametrizations (docs/method.md, section 4): ``lr_over_eps`` gives
 ``lr = lr_over_eps * eps`` (Adam, NAdam), ``lr_over_sqrt_eps`` gives
 ``lr = lr_over_sqrt_eps * sqrt(eps)`` (RMSProp). A fixed ``eps_floor: f`` beside a derived axis
@@ -39,7 +53,14 @@ from typing import Any
 
 from optbench import schedules, yamlio
 from optbench.errors import InvalidParameterError, check_positive, unknown_name
-from optbench.tuning.checks import check_optimizer_hyperparameters, check_schedule
+from optbench.imports import is_import_path
+from optbench.tuning.checks import (
+    DeclaredBounds,
+    bounds_data,
+    check_optimizer_hyperparameters,
+    check_schedule,
+    parse_bounds,
+)
 from optbench.tuning.scales import Hyperparameter, Value
 
 DERIVED = {"lr_over_eps": 1.0, "lr_over_sqrt_eps": 0.5}  # name -> power of eps in lr
@@ -99,6 +120,8 @@ class SearchSpace:
     schedule: str = "constant"
     schedule_hyperparameters: tuple[Hyperparameter, ...] = ()
     workload_hyperparameters: tuple[Hyperparameter, ...] = ()
+    arguments: tuple = ()  # optbench.optimizers.arguments.Arguments
+    bounds: DeclaredBounds = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.optimizer, str):
@@ -109,7 +132,15 @@ class SearchSpace:
         object.__setattr__(self, "hyperparameters", hparams)
         object.__setattr__(self, "schedule_hyperparameters", sched)
         object.__setattr__(self, "workload_hyperparameters", workload)
-        check_optimizer_hyperparameters(self.optimizer, hparams, DERIVED)
+        object.__setattr__(self, "arguments", tuple(sorted(self.arguments)))
+        object.__setattr__(self, "bounds", tuple(sorted(self.bounds)))
+        if is_import_path(self.optimizer):
+            from optbench import optimizers  # imports torch: only for an import path
+
+            object.__setattr__(self, "optimizer", optimizers.resolve(self.optimizer))
+        check_optimizer_hyperparameters(
+            self.optimizer, hparams, DERIVED, self.arguments, self.bounds
+        )
         if self.schedule not in schedules.SCHEDULES:
             raise unknown_name("schedule.name", self.schedule, schedules.available())
         check_schedule(self.schedule, sched)
@@ -151,6 +182,10 @@ class SearchSpace:
         for name in DERIVED:
             if name in values:
                 values["lr"] = derived_lr(name, values.pop(name), values["eps"], floor)
+        if self.arguments:
+            from optbench.optimizers.arguments import constructor_values
+
+            values = constructor_values(self.optimizer, self.arguments, values)
         params = {
             h.name: h.from_unit(coordinate.get(f"schedule.{h.name}", 0.0))
             for h in self.schedule_hyperparameters
@@ -177,6 +212,12 @@ class SearchSpace:
             }
         if self.workload_hyperparameters:  # absent when empty: older spaces keep their hash
             data["workload"] = {h.name: h.to_data() for h in self.workload_hyperparameters}
+        if self.arguments:  # likewise
+            from optbench.optimizers.arguments import arguments_data
+
+            data["arguments"] = arguments_data(self.arguments)
+        if self.bounds:
+            data["bounds"] = bounds_data(self.bounds)
         return data
 
     @cached_property
@@ -202,14 +243,22 @@ class SearchSpace:
     @classmethod
     def from_data(cls, data: Any) -> SearchSpace:
         """Inverse of :meth:`to_data`; errors name the field (``hyperparameters.lr.low``)."""
-        optional = ("schedule", "workload")
+        optional = ("schedule", "workload", "arguments", "bounds")
         _check_keys("", data, required=("optimizer", "hyperparameters"), optional=optional)
         hparams = _hyperparameters("hyperparameters", data["hyperparameters"])
         schedule = data.get("schedule", {"name": "constant"})
         _check_keys("schedule", schedule, required=("name",), optional=("hyperparameters",))
         sched = _hyperparameters("schedule.hyperparameters", schedule.get("hyperparameters", {}))
         workload = _hyperparameters("workload", data.get("workload", {}))
-        return cls(data["optimizer"], hparams, schedule["name"], sched, workload)
+        arguments = ()
+        if "arguments" in data:
+            from optbench.optimizers.arguments import parse_arguments
+
+            arguments = parse_arguments(data["arguments"])
+        bounds = parse_bounds(data["bounds"]) if "bounds" in data else ()
+        return cls(
+            data["optimizer"], hparams, schedule["name"], sched, workload, arguments, bounds
+        )
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<string>") -> SearchSpace:
@@ -256,6 +305,9 @@ class SearchSpace:
         for name, power in DERIVED.items():
             if self.get(name) is not None:
                 lines.append(f"  lr = {name} * {eps}" + ("" if power == 1 else f" ** {power}"))
+        for argument, target in self.arguments:
+            built = f"({', '.join(target)})" if isinstance(target, tuple) else target
+            lines.append(f"  {argument} = {built}")
         return "\n".join(lines)
 
 

@@ -15,7 +15,14 @@ from optbench.workloads.convnets import all_cnn_c, vgg16_bn
 from optbench.workloads.imagenet import ImageNetClassification
 from optbench.workloads.language import CharLanguageModel, LanguageProblem
 from optbench.workloads.models import CharLSTM, char_lstm, mlp, simple_cnn
-from optbench.workloads.registry import available, create, register, register_spec, unregister
+from optbench.workloads.registry import (
+    available,
+    create,
+    register,
+    register_spec,
+    spec_of,
+    unregister,
+)
 from optbench.workloads.resnets import cifar_resnet, resnet50
 from optbench.workloads.spec import Problem, Task, WorkloadSpec
 from optbench.workloads.token_lm import TokenLanguageModel
@@ -43,6 +50,7 @@ __all__ = [
     "register_spec",
     "resnet50",
     "simple_cnn",
+    "spec_of",
     "transformer_lm",
     "unregister",
     "vgg16_bn",

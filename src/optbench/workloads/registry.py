@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from optbench import imports
+from optbench.errors import InvalidParameterError, shown
 from optbench.registry import Registry
 from optbench.workloads.spec import WorkloadSpec
 
@@ -47,3 +49,20 @@ def create(name: str, **overrides: Any) -> WorkloadSpec:
     ``create("fmnist_mlp", budget=500)``."""
     spec = WORKLOADS.get(name)
     return spec.replace(**overrides) if overrides else spec
+
+
+def spec_of(workload: str | WorkloadSpec, base: str | None = None) -> WorkloadSpec:
+    """The spec ``workload`` names: a spec itself, a registered name, or an import path
+    (:mod:`optbench.imports`) to a module attribute that is a spec or a function returning
+    one (``mypkg.tasks:my_workload``, ``./tasks.py:my_workload``)."""
+    if isinstance(workload, WorkloadSpec):
+        return workload
+    if not imports.is_import_path(workload):
+        return WORKLOADS.get(workload)
+    found = imports.load(workload, base, "workload")
+    if callable(found) and not isinstance(found, (WorkloadSpec, type)):
+        found = found()
+    if not isinstance(found, WorkloadSpec):
+        expected = f"a path to a WorkloadSpec or a function returning one (it gives {shown(found)})"
+        raise InvalidParameterError("workload", workload, expected)
+    return found

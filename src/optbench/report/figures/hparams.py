@@ -69,7 +69,7 @@ def _panel(ax: Axes, study: StudyData, j: int, check: BoundaryCheck | None, best
     label = label.replace(h.name, name)
     error = study.final["validation_error"]
     finite = np.isfinite(error) & ~study.diverged
-    color = optimizer_color(study.spec.optimizer)
+    color = optimizer_color(study.optimizer_name)
     ax.scatter(x[finite], error[finite], s=14, color=color, alpha=0.7, linewidths=0)
     if finite[best]:
         ax.scatter([x[best]], [error[best]], s=110, marker="*", color=color, edgecolors="black")
