@@ -87,8 +87,10 @@ def test_a_share_ray_cannot_give_is_refused(share):
         check_gpus_per_trial(share)
 
 
-@pytest.mark.parametrize(("trials_per_gpu", "share", "fit"), [(1, 1.0, 1), (2, 0.5, 2),
-                         (3, 0.3333, 3), (4, 0.25, 4), (7, 0.1428, 7), (256, 0.0039, 256)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("trials_per_gpu", "share", "fit"),
+    [(1, 1.0, 1), (2, 0.5, 2), (3, 0.3333, 3), (4, 0.25, 4), (7, 0.1428, 7), (256, 0.0039, 256)],
+)
 def test_trials_per_gpu_asks_ray_for_a_share_that_many_trials_fit(trials_per_gpu, share, fit):
     assert gpu_share(trials_per_gpu) == share
     assert ExecutorSettings(trials_per_gpu=trials_per_gpu).ray_gpus_per_trial() == share

@@ -89,6 +89,7 @@ def test_a_share_the_cluster_cannot_give_is_refused_before_any_claim(
 
 def test_a_request_no_node_holds_is_refused(two_gpu_cluster, small_study):
     store, study = small_study
-    with pytest.raises(InvalidParameterError, match="cpus_per_trial=4 is invalid: expected what "
-                       "one node holds with gpus_per_trial=1 .the largest node has 2 CPUs"):  # fmt: skip
+    expected = "cpus_per_trial=4 is invalid: expected what one node holds with gpus_per_trial=1 "
+    expected += "(the largest node has 2 CPUs and 2 GPUs)"
+    with pytest.raises(InvalidParameterError, match=re.escape(expected)):
         run_ray(store, [study], ONE_THREAD, cpus_per_trial=4, gpus_per_trial=1)
