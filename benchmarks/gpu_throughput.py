@@ -14,12 +14,13 @@ device, and "k trials per GPU" is k workers on it):
 
 An executor's steady rate is its slots x the steps its trials took / their training seconds
 (as each trial timed itself); its ratio to plain is the goal (>= 0.9). Its wall rate is every
-step / the run's wall seconds, start-up, evaluation and store included.
+step / the run's wall seconds, start-up, evaluation and store included; its start-up, the
+wall seconds per trial beyond the trial's training and evaluation (x slots / trials).
 
-The start-up table runs one study on Ray two ways at the largest k: a Ray task per trial (what
-the executor did before its slots: Ray gives each task that asks for a GPU a fresh worker
-process) and ``run_ray``'s slots, which start once; per trial, the wall seconds beyond its
-training and evaluation (process start, imports, data, model, store).
+The start-up table runs a study of 4 trials per slot on Ray two ways at the largest k: a Ray
+task per trial (what the executor did before its slots: Ray gives each task that asks for a GPU
+a fresh worker process) and ``run_ray``'s slots, which start once; per trial, the wall seconds
+beyond its training and evaluation (process start, imports, data, model, store).
 
     .venv/bin/python benchmarks/gpu_throughput.py --device cuda --text FILE   # on a GPU machine
     .venv/bin/python benchmarks/gpu_throughput.py --counts 1,2,4 --text FILE  # CPU smoke test
@@ -50,6 +51,8 @@ from optbench.study.runner import on_device, resolve_device, run_trial
 #: workload -> steps per trial (on CUDA, on the CPU): a few seconds of training each
 STEPS = {"fmnist_mlp": (2000, 200), "fmnist_simple_cnn": (1000, 8), "pride_and_prejudice_lstm":
          (1000, 40)}  # fmt: skip
+#: Trials per slot in the start-up table: enough that a slot's start-up is shared.
+STARTUP_TRIALS_PER_SLOT = 4
 PROTOCOL = """\
 name: throughput
 sampler: quasirandom
@@ -130,9 +133,10 @@ def rates_of(store: Store, study: int, slots: int, wall: float) -> tuple[float, 
     return slots * steps / train, steps / wall, (wall * slots - own) / len(rows)
 
 
-def executor_run(kind: str, args, folder: Path, workload: str, k: int, slots: int):
-    """Run a fresh study with ``kind`` at k trials per device; (steady, wall, start-up)."""
-    store, study = _study(folder, workload, args.trials_per_slot * slots, args.steps[workload])
+def executor_run(kind: str, args, folder: Path, workload: str, k: int, slots: int, per_slot: int):
+    """Run a fresh study of ``per_slot`` trials per slot with ``kind`` at k trials per device;
+    (steady rate, wall rate, start-up per trial)."""
+    store, study = _study(folder, workload, per_slot * slots, args.steps[workload])
     options = RunOptions(device=args.device, threads=1, data_path=args.data_path[workload])
     start = time.perf_counter()
     if kind == "processes":
@@ -146,7 +150,7 @@ def executor_run(kind: str, args, folder: Path, workload: str, k: int, slots: in
 
 def ray_tasks(args, folder: Path, workload: str, k: int, slots: int) -> float:
     """Start-up per trial of a Ray task per trial (no store), at k trials per GPU."""
-    store, study = _study(folder, workload, args.trials_per_slot * slots, args.steps[workload])
+    store, study = _study(folder, workload, STARTUP_TRIALS_PER_SLOT * slots, args.steps[workload])
     spec = dict(store.studies())[study]
     options = RunOptions(device=args.device, threads=1, data_path=args.data_path[workload])
     fields = QueuedTrial.__dataclass_fields__
@@ -166,7 +170,8 @@ def throughput(args, folder: Path, name: str) -> None:
     """Print one workload's table: a line per k of ``args.counts``."""
     print(f"\n{name}: {args.steps[name]} steps per trial")
     print(f"{'k':>3} {'plain':>9} {'x1':>6}" + "".join(
-        f" {kind + ' steady':>17} {'ratio':>6} {'wall':>8}" for kind in args.kinds))  # fmt: skip
+        f" {kind + ' steady':>17} {'ratio':>6} {'wall':>7} {'start s':>7}"
+        for kind in args.kinds))  # fmt: skip
     single = None
     for k in args.counts:
         devices = place_workers(args.device, visible_gpus(), None if args.on_cuda else k,
@@ -175,14 +180,16 @@ def throughput(args, folder: Path, name: str) -> None:
         for _ in range(args.repeats):
             ceilings.append(plain(name, devices, args.steps[name], args.data_path[name]))
             for kind in args.kinds:
-                runs[kind].append(executor_run(kind, args, folder, name, k, len(devices)))
+                slots = len(devices)
+                runs[kind].append(executor_run(kind, args, folder, name, k, slots, args.per_slot))
         ceiling = statistics.median(ceilings)
         single = single or ceiling
         line = f"{k:>3} {ceiling:>9.1f} {ceiling / single:>6.2f}"
         for kind in args.kinds:
             steady = statistics.median(r[0] for r in runs[kind])
             wall = statistics.median(r[1] for r in runs[kind])
-            line += f" {steady:>17.1f} {steady / ceiling:>6.2f} {wall:>8.1f}"
+            start = statistics.median(r[2] for r in runs[kind])
+            line += f" {steady:>17.1f} {steady / ceiling:>6.2f} {wall:>7.1f} {start:>7.2f}"
         print(line, flush=True)
 
 
@@ -192,7 +199,10 @@ def startup(args, folder: Path, name: str, k: int) -> None:
     print(f"\nstart-up per trial on Ray, {name}, {k} trials per GPU ({slots} slots), "
           "seconds beyond training and evaluation:")  # fmt: skip
     tasks = [ray_tasks(args, folder, name, k, slots) for _ in range(args.repeats)]
-    actors = [executor_run("ray", args, folder, name, k, slots)[2] for _ in range(args.repeats)]
+    actors = [
+        executor_run("ray", args, folder, name, k, slots, STARTUP_TRIALS_PER_SLOT)[2]
+        for _ in range(args.repeats)
+    ]
     print(f"  a task per trial {statistics.median(tasks):8.2f}")
     print(f"  run_ray's slots  {statistics.median(actors):8.2f}")
 
@@ -203,7 +213,7 @@ def main() -> None:
     parser.add_argument("--counts", default="1,2,4,8", help="trials per GPU")
     parser.add_argument("--workloads", default=",".join(STEPS))
     parser.add_argument("--text", help="UTF-8 text for the char LSTM (pride_and_prejudice_lstm)")
-    parser.add_argument("--trials-per-slot", dest="trials_per_slot", type=int, default=2)
+    parser.add_argument("--trials-per-slot", dest="per_slot", type=int, default=2)
     parser.add_argument("--executors", default="processes,ray")
     parser.add_argument("--repeats", type=int, default=1, help="medians over this many runs")
     args = parser.parse_args()
@@ -218,7 +228,7 @@ def main() -> None:
              num_gpus=None if args.on_cuda else 1, include_dashboard=False,
              log_to_driver=False)  # fmt: skip
     print(f"device {resolve_device(args.device)} x {args.gpus}, torch {torch.__version__}, "
-          f"{args.trials_per_slot} trials per slot, 1 thread per trial; steps/s, median of "
+          f"{args.per_slot} trials per slot, 1 thread per trial; steps/s, median of "
           f"{args.repeats}")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         for name in names:
