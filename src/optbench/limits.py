@@ -23,6 +23,9 @@ MAX_QUEUED = 10_000
 MAX_BUDGET = 10**9
 #: Local worker processes of the ``processes`` executor.
 MAX_WORKERS = 1024
+#: Trials sharing one GPU (``trials_per_gpu``; a Ray trial's smallest share of a GPU is its
+#: inverse): a CUDA context alone takes about half a gigabyte, so even a 141 GB GPU holds fewer.
+MAX_TRIALS_PER_GPU = 256
 #: Torch threads of one trial.
 MAX_THREADS = 1024
 #: Attempts at one trial that fails (``max_attempts``).
@@ -36,6 +39,7 @@ INTEGER_FIELDS = {
     "budget": (1, MAX_BUDGET),
     "eval_every": (0, MAX_BUDGET),
     "workers": (1, MAX_WORKERS),
+    "trials_per_gpu": (1, MAX_TRIALS_PER_GPU),
     "threads": (1, MAX_THREADS),
     "max_attempts": (1, MAX_ATTEMPTS),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from optbench.store import DEFAULT_DATABASE
 
@@ -24,3 +25,13 @@ def integer(text: str) -> int | str:
         return int(text)
     except ValueError:  # not an integer, or more digits than Python converts
         return text
+
+
+def number(text: str) -> float | str:
+    """The argparse type of a number flag: ``text`` as a float when it spells a finite one,
+    else ``text`` unchanged, for the field's check to refuse in one line (as :func:`integer`)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text

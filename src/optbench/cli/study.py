@@ -17,10 +17,11 @@ import torch
 from rich.console import Console
 
 from optbench import executors, optimizers, workloads
-from optbench.cli.options import database_option, integer
+from optbench.cli.options import database_option, integer, number
 from optbench.cli.terminal import StudyProgress, console, render, summary_listing
 from optbench.errors import InvalidParameterError, check_int
 from optbench.executors import first_line
+from optbench.executors.placement import visible_gpus
 from optbench.limits import INTEGER_FIELDS
 from optbench.store import Store
 from optbench.study import experiment, stages
@@ -49,6 +50,8 @@ RUN_FLAGS = {
     "precision": "precision",
     "two_stage": "two_stage",
     "initial_trials": "initial_trials",
+    "trials_per_gpu": "trials_per_gpu",
+    "gpus_per_trial": "gpus_per_trial",
 }
 LISTED = ("workloads", "optimizers", "protocols", "two_stage")
 
@@ -84,6 +87,8 @@ def _check_here(spec: experiment.Experiment) -> None:
     if spec.executor != "ray":
         check_device(spec.device, present=True)
         check_data(spec.workloads, spec.data_path)
+    if spec.executor == "processes":
+        executors.place_workers(spec.device, visible_gpus(), spec.workers, spec.trials_per_gpu)
 
 
 def report_failures(store: Store, study_ids: list[int], out: Console) -> int:
@@ -154,6 +159,7 @@ def _execute(
                 spec.run_options(),
                 spec.executor_settings(),
                 progress.update,
+                lambda line: out.print(line, markup=False, soft_wrap=True),
             )
         except KeyboardInterrupt:
             progress.update()
@@ -289,8 +295,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="protocol name(s) to run in two stages: initial studies, refine, final studies",
     )
     for flag in ("trials", "initial_trials", "seeds", "seed", "budget", "eval_every", "workers",
-                 "threads"):  # fmt: skip
+                 "threads", "trials_per_gpu"):  # fmt: skip
         run_parser.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=integer)
+    run_parser.add_argument(
+        "--gpus-per-trial", dest="gpus_per_trial", type=number,
+        help="the share of a GPU each Ray trial holds (0.25: four trials per GPU)",
+    )  # fmt: skip
     run_parser.add_argument("--sampler", choices=samplers.available())
     run_parser.add_argument("--executor", choices=executors.available())
     run_parser.add_argument("--device", help="cpu, cuda, cuda:N, mps or auto")

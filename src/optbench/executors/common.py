@@ -27,6 +27,8 @@ HEARTBEAT_TIMEOUT = 600.0
 REPEATED_FAILURES = 3
 
 Progress = Callable[[], None]
+#: Given each line an executor has to tell its user (where it placed its workers).
+Report = Callable[[str], None]
 
 
 def local_worker(suffix: str = "") -> Worker:

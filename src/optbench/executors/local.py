@@ -2,8 +2,11 @@
 
 - ``run_inline``: this process, one trial after another. ``optbench worker`` is this loop on a
   database shared by many machines (a Slurm array, say).
-- ``run_processes``: N local worker processes (one torch thread each unless told otherwise),
-  each claiming trials from the store.
+- ``run_processes``: local worker processes (one torch thread each unless told otherwise),
+  each claiming trials from the store until none is left, so that a worker starts (Python,
+  torch, CUDA, the prepared data) once per run, not once per trial. On CUDA they fill the
+  visible GPUs, ``trials_per_gpu`` on each, every worker on its own ``cuda:N``
+  (:mod:`optbench.executors.placement`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import threading
 import time
 from collections.abc import Sequence
 
-from optbench.errors import check_int
 from optbench.executors.common import (
     HEARTBEAT_INTERVAL,
     HEARTBEAT_TIMEOUT,
@@ -26,11 +28,13 @@ from optbench.executors.common import (
     FailureStreak,
     Heartbeat,
     Progress,
+    Report,
     WorkerStopped,
     local_worker,
     process_alive,
     train,
 )
+from optbench.executors.placement import place_workers, placement_lines, visible_gpus
 from optbench.store import Store, Worker
 from optbench.study.plan import DEFAULT_OPTIONS, RunOptions
 from optbench.study.trial import check_device
@@ -109,22 +113,36 @@ def run_processes(
     study_ids: Sequence[int],
     options: RunOptions = DEFAULT_OPTIONS,
     *,
-    workers: int = 2,
+    workers: int | None = None,
+    trials_per_gpu: int | None = None,
     on_progress: Progress | None = None,
+    on_report: Report | None = None,
     poll_seconds: float = 0.5,
 ) -> None:
-    """Run the studies with ``workers`` local processes sharing the store. Each uses
-    ``options.threads`` torch threads (1 when None)."""
-    check_int("workers", workers, 1)
+    """Run the studies with local worker processes sharing the store, placed by
+    :func:`~optbench.executors.placement.place_workers`: ``workers`` on the CPU (default 2),
+    ``trials_per_gpu`` per visible GPU on CUDA (default 1). Each worker passes its own device
+    (``cuda:N``) to its trials and uses ``options.threads`` torch threads (1 when None);
+    ``on_report`` is given one line per device naming the workers placed on it."""
     options = dataclasses.replace(options, threads=options.threads or 1)
     check_device(options.device, present=True)
+    devices = place_workers(options.device, visible_gpus(), workers, trials_per_gpu)
     host = socket.gethostname()
     store.requeue_abandoned(study_ids, host, process_alive, HEARTBEAT_TIMEOUT)
     context = multiprocessing.get_context("spawn")
-    arguments = (store.database, list(study_ids), options, os.getpid())
-    processes = [context.Process(target=_process_worker, args=arguments) for _ in range(workers)]
+    processes = [
+        context.Process(
+            target=_process_worker,
+            args=(store.database, list(study_ids), dataclasses.replace(options, device=device),
+                  os.getpid()),
+        )
+        for device in devices
+    ]  # fmt: skip
     for process in processes:
         process.start()
+    if on_report:
+        for line in placement_lines(devices, [process.pid for process in processes]):
+            on_report(line)
     try:
         while any(process.is_alive() for process in processes):
             for process in processes:

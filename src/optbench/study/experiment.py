@@ -10,7 +10,7 @@
     seeds: 1            # replicates of every point
     budget: 600         # steps (default: the workload's)
     executor: processes
-    workers: 2
+    workers: 2          # or, on CUDA, trials_per_gpu: 4 (docs/running.md, "Filling a GPU")
 
 An optimizer is a registered name or an import path (``torch.optim.AdamW``, ``./lion.py:Lion``,
 a file relative to the experiment file); ``declarations`` says what optbench cannot read from
@@ -44,6 +44,7 @@ from pydantic import (
 from optbench import executors, optimizers, workloads, yamlio
 from optbench.errors import InvalidParameterError, check_int, unknown_name
 from optbench.executors import ExecutorSettings
+from optbench.executors.placement import check_gpus_per_trial
 from optbench.imports import is_import_path
 from optbench.limits import INTEGER_FIELDS
 from optbench.study.plan import RunOptions, Stage, StudyPlan, check_queued
@@ -76,7 +77,7 @@ class Experiment(BaseModel):
     sampler: str | None = None
     precision: str = "float32"
     executor: str = "inline"
-    workers: int = 2
+    workers: int | None = None
     max_attempts: int = 3
     threads: int | None = None
     device: str = "cpu"
@@ -85,6 +86,8 @@ class Experiment(BaseModel):
     two_stage: list[str] = Field(default=[])
     initial_trials: int | None = None
     declarations: dict[str, Any] = Field(default={})
+    trials_per_gpu: int | None = None
+    gpus_per_trial: float | None = None
 
     @field_validator(*INTEGER_FIELDS, mode="before")
     @classmethod
@@ -154,13 +157,44 @@ class Experiment(BaseModel):
                     raise InvalidParameterError(where, protocol, expected)
         return found
 
+    @field_validator("trials_per_gpu")
+    @classmethod
+    def _gpus_to_fill(cls, trials: int | None, info: ValidationInfo) -> int | None:
+        if trials is None:
+            return None
+        if info.data.get("executor") not in ("processes", "ray"):
+            expected = "executor processes or ray (inline runs one trial at a time)"
+            raise InvalidParameterError("trials_per_gpu", trials, expected)
+        device = info.data.get("device", "cpu")
+        if not (device.startswith("cuda") or device == "auto"):
+            expected = f"device cuda, cuda:N or auto (on {device} give workers)"
+            raise InvalidParameterError("trials_per_gpu", trials, expected)
+        return trials
+
+    @field_validator("gpus_per_trial", mode="before")
+    @classmethod
+    def _share_of_a_gpu(cls, share: object, info: ValidationInfo) -> float | None:
+        if share is None:
+            return None
+        check_gpus_per_trial(share)
+        if info.data.get("executor") != "ray":
+            expected = "executor ray (the processes executor fills GPUs by trials_per_gpu)"
+            raise InvalidParameterError("gpus_per_trial", share, expected)
+        if info.data.get("trials_per_gpu") is not None:
+            expected = "no value with trials_per_gpu (which asks for 1/trials_per_gpu each)"
+            raise InvalidParameterError("gpus_per_trial", share, expected)
+        return float(share)
+
     def run_options(self) -> RunOptions:
         """Where and how each trial runs."""
         return RunOptions(device=self.device, threads=self.threads, data_path=self.data_path)
 
     def executor_settings(self) -> ExecutorSettings:
         """How the executor spreads the trials."""
-        return ExecutorSettings(self.workers, self.ray_address, self.max_attempts)
+        return ExecutorSettings(
+            self.workers, self.ray_address, self.max_attempts, self.trials_per_gpu,
+            self.gpus_per_trial,
+        )  # fmt: skip
 
     def plans(self) -> list[StudyPlan]:
         """One study plan per (workload, protocol, optimizer), in that nesting order; a plan

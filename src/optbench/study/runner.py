@@ -93,6 +93,13 @@ def precision_of(precision: str, device: torch.device) -> Iterator[Arithmetic]:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
+def on_device(device: torch.device) -> contextlib.AbstractContextManager:
+    """Make ``device`` CUDA's current device while the body runs (nothing off CUDA), so that
+    what torch puts on the current device (the context that pinned memory needs, library
+    workspaces) goes to the trial's GPU: a worker on ``cuda:3`` opens no context on GPU 0."""
+    return torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
+
+
 def trial_seeds(seed: int) -> tuple[int, int]:
     """Independent ``(initialisation, data order)`` seeds derived from the trial's seed."""
     init, data = np.random.SeedSequence(seed).generate_state(2)
@@ -136,6 +143,7 @@ def run_trial(trial: Trial, *, check_every: int | None = None) -> TrialResult:
         torch_threads(threads),
         denormals_flushed() as flushed,
         precision_of(trial.precision, device) as arithmetic,
+        on_device(device),
     ):
         # -- setup: data order and initialisation from the trial's seed, then the optimizer
         start = time.perf_counter()
