@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from optbench import optimizers
+from optbench import imports, optimizers
 from optbench.errors import InvalidParameterError
 
 SETTINGS = {
@@ -29,7 +29,9 @@ def _quadratic_grads(params, step):
 
 
 def test_available_lists_the_six_in_table_order():
-    assert optimizers.available() == ["sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam"]
+    # other tests of this process may have resolved import paths, which registers them
+    named = [name for name in optimizers.available() if not imports.is_import_path(name)]
+    assert named == ["sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam"]
     assert optimizers.available("*adam") == ["adam", "nadam"]
 
 
