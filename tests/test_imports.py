@@ -39,6 +39,8 @@ def test_names_are_not_paths():
     [
         ("nosuchmodule.thing.X", "no module 'nosuchmodule' in this Python"),
         ("torch.optim.NoSuchOptimizer", "torch.optim has no attribute 'NoSuchOptimizer'"),
+        ("torch.optim.Adamw", r"'Adamw'; did you mean AdamW, Adam, RAdam\?"),
+        ("./ok.py:Y", r"ok\.py has no attribute 'Y'\)"),
         ("./missing.py:X", "an existing Python file"),
         ("./raises.py:X", "importing it raised ZeroDivisionError: division by zero"),
         ("./ok.py:1X", "an import path such as"),

@@ -21,6 +21,7 @@ and a file is found again from any working directory (on another machine, at the
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib
 import importlib.util
@@ -32,6 +33,8 @@ from typing import Any
 from optbench.errors import InvalidParameterError
 
 EXAMPLES = "an import path such as torch.optim.AdamW, mypkg.optim:Lion or ./lion.py:Lion"
+#: The start of the module name a file given by path is loaded under.
+FILE_MODULE_PREFIX = "optbench_file_"
 
 
 def is_import_path(text: object) -> bool:
@@ -77,7 +80,7 @@ def _file_module(path: str, parameter: str, text: str) -> Any:
     """The module of the Python file at ``path``, loaded once per process under a name made
     from its path (so the same file always gives the same classes)."""
     digest = hashlib.sha256(path.encode()).hexdigest()[:12]
-    name = f"optbench_file_{Path(path).stem}_{digest}"
+    name = f"{FILE_MODULE_PREFIX}{Path(path).stem}_{digest}"
     if name in sys.modules:
         return sys.modules[name]
     if not os.path.isfile(path):
@@ -116,8 +119,13 @@ def _attribute(owner: Any, names: list[str], parameter: str, text: str) -> Any:
     for name in names:
         if not hasattr(value, name):
             where = getattr(value, "__name__", type(value).__name__)
+            if where.startswith(FILE_MODULE_PREFIX):
+                where = value.__file__
+            lowered = {attr.lower(): attr for attr in dir(value) if not attr.startswith("_")}
+            close = [lowered[a] for a in difflib.get_close_matches(name.lower(), lowered, n=3)]
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise InvalidParameterError(parameter, text, f"a path to an object ({where} has no "
-                                        f"attribute {name!r})")  # fmt: skip
+                                        f"attribute {name!r}{hint})")  # fmt: skip
         value = getattr(value, name)
     return value
 
