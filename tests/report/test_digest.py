@@ -48,9 +48,17 @@ def test_long_lines_fold_at_word_boundaries_with_an_indent():
     line = "  " + " ".join(["word"] * 40)
     folded = _fit(line).splitlines()
     assert all(len(part) <= WIDTH for part in folded) and len(folded) == 3
-    assert (
-        folded[1].startswith("      word") and " ".join(p.strip() for p in folded) == line.strip()
-    )
+    assert folded[0].startswith("  word") and folded[1].startswith("      word")
+    assert " ".join(p.strip() for p in folded) == line.strip()
+
+
+def test_an_indented_verdict_just_over_the_width_keeps_its_indent():
+    line = "    momentum ⊆ adam: tie (consistent by test error; consistent by steps to target)"
+    assert len(line) == WIDTH + 2
+    assert _fit(line).splitlines() == [
+        "    momentum ⊆ adam: tie (consistent by test error; consistent by steps to",
+        "        target)",
+    ]
 
 
 def test_a_long_change_line_folds_once_without_blank_lines(store_builder, tmp_path):

@@ -6,6 +6,8 @@ same in a terminal and when piped; the numbers are those of the tables.
 
 from __future__ import annotations
 
+import textwrap
+
 from optbench.report import words
 from optbench.report.results import GroupResult, WorkloadResult
 
@@ -62,15 +64,11 @@ def digest_lines(results: dict[str, WorkloadResult]) -> list[str]:
 
 
 def _fit(line: str) -> str:
-    """``line`` folded at word boundaries into lines of at most :data:`WIDTH` characters."""
+    """``line`` folded at word boundaries into lines of at most :data:`WIDTH` characters, the
+    continuation lines indented 4 more than the first."""
     if len(line) <= WIDTH:
         return line
     indent = " " * (len(line) - len(line.lstrip()) + 4)
-    folded, current = [], ""
-    for word in line.split(" "):
-        if current and len(current) + 1 + len(word) > WIDTH:
-            folded.append(current)
-            current = indent + word
-        else:
-            current = f"{current} {word}" if current else word
-    return "\n".join([*folded, current])
+    return textwrap.fill(
+        line, WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
