@@ -58,6 +58,10 @@ def _steps(value: float) -> str:
     return "∞" if math.isinf(value) else str(int(value))
 
 
+def _shown(band, show) -> tuple[str, str, str]:
+    return show(band.median), show(band.lower), show(band.upper)
+
+
 def _check_ranking(section: str, group, n_points: int) -> None:
     rows = RANKING_ROW.findall(section)
     assert len(rows) == 6
@@ -66,10 +70,8 @@ def _check_ranking(section: str, group, n_points: int) -> None:
     for rank, name, median, lower, upper, s_median, s_lower, s_upper, loss, flat in rows:
         standing = errors[name]
         assert (standing.rank, standing.n_trials) == (int(rank), n_points)
-        band = standing.band
-        assert (median, lower, upper) == tuple(map(_percent, (band.median, band.lower, band.upper)))
-        band = steps[name].band
-        assert (s_median, s_lower, s_upper) == tuple(map(_steps, (band.median, band.lower, band.upper)))
+        assert (median, lower, upper) == _shown(standing.band, _percent)
+        assert (s_median, s_lower, s_upper) == _shown(steps[name].band, _steps)
         assert loss == f"{group.criteria['train_loss'].ranking[name].band.median:.3f}"
         assert int(flat) == group.flattening["validation_error"][name]
 
