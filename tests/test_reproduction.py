@@ -82,8 +82,18 @@ def test_the_mlp_lr_only_table_is_what_its_database_gives(mlp):
 
 def test_the_mlp_full_tables_are_what_its_database_gives(mlp):
     section = _section("### `fmnist_mlp_cpu` under the two-stage `full`")
-    group = mlp.groups["full"]
-    _check_ranking(section, group, 36)
+    _check_ranking(section, mlp.groups["full"], 36)
+    _check_verdicts(section, mlp.groups["full"])
+
+
+def test_the_lstm_lr_only_tables_are_what_its_database_gives():
+    lstm = _result("pride_and_prejudice_lstm_cpu.db")
+    section = _section("### `pride_and_prejudice_lstm_cpu` under `lr-only`")
+    _check_ranking(section, lstm.groups["lr-only"], 24)
+    _check_verdicts(section, lstm.groups["lr-only"])
+
+
+def _check_verdicts(section: str, group) -> None:
     rows = VERDICT_ROW.findall(section)
     assert len(rows) == 5
     columns = ("validation_error", "test_error", "train_loss", "steps_to_target")
