@@ -167,3 +167,13 @@ def test_command_line_syntax_errors_are_one_line_with_exit_2(capsys, args, messa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("optbench: error: ")
     assert re.search(message, err)
+
+
+def test_a_piped_run_prints_plain_progress_lines_not_a_bar(real_fmnist, tmp_path, capsys):
+    database = str(tmp_path / "piped.db")
+    assert main(["run", *SMALL, "--db", database]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("trials ")]
+    assert lines[0].startswith("trials 0/2, 0 diverged, 0 failed, 0:0")
+    assert re.fullmatch(r"trials 2/2, 0 diverged, 0 failed, \d+:\d\d elapsed", lines[-1])
+    assert "ETA" not in out  # no bar drawn into a pipe

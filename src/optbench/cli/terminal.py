@@ -12,6 +12,7 @@ import csv
 import json
 import math
 import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -188,10 +189,16 @@ def protocol_listing() -> Listing:
 
 class StudyProgress:
     """A progress bar over the trials of ``study_ids``: finished / total, diverged and failed
-    counts, elapsed time and ETA. ``update()`` re-reads the counts from the store."""
+    counts, elapsed time and ETA. ``update()`` re-reads the counts from the store. When the
+    output is not a terminal (piped, a log file), a bar cannot redraw: a plain line of the same
+    counts is printed instead when they change, at most every :attr:`LINE_EVERY` seconds."""
+
+    LINE_EVERY = 30.0
 
     def __init__(self, store: Store, study_ids: list[int], out: Console) -> None:
-        self.store, self.study_ids = store, study_ids
+        self.store, self.study_ids, self.out = store, study_ids, out
+        self.started = time.monotonic()
+        self.last_line: tuple[float, int] | None = None  # (when, finished) of the last line
         self.progress = Progress(
             TextColumn("trials"),
             BarColumn(),
@@ -201,20 +208,38 @@ class StudyProgress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=out,
+            disable=not out.is_terminal,
         )
         self.task = self.progress.add_task("trials", total=None, diverged=0, failed=0)
 
-    def update(self) -> None:
+    def update(self, final: bool = False) -> None:
         totals: dict[str, int] = defaultdict(int)
         for counts in self.store.state_counts(self.study_ids).values():
             for state, count in counts.items():
                 totals[state] += count
+        finished, total = sum(totals[s] for s in FINISHED), sum(totals.values())
         self.progress.update(
             self.task,
-            completed=sum(totals[s] for s in FINISHED),
-            total=sum(totals.values()),
+            completed=finished,
+            total=total,
             diverged=totals["diverged"],
             failed=totals["failed"],
+        )
+        if not self.out.is_terminal:
+            self._line(finished, total, totals["diverged"], totals["failed"], final)
+
+    def _line(self, finished: int, total: int, diverged: int, failed: int, final: bool) -> None:
+        now = time.monotonic()
+        if self.last_line is not None and not final:
+            when, shown = self.last_line
+            if finished == shown or now - when < self.LINE_EVERY:
+                return
+        self.last_line = (now, finished)
+        elapsed = int(now - self.started)
+        self.out.print(
+            f"trials {finished}/{total}, {diverged} diverged, {failed} failed, "
+            f"{elapsed // 60}:{elapsed % 60:02d} elapsed",
+            highlight=False,
         )
 
     def __enter__(self) -> StudyProgress:
@@ -223,7 +248,7 @@ class StudyProgress:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.update()
+        self.update(final=True)
         self.progress.stop()
 
 
