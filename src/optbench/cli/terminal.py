@@ -81,7 +81,9 @@ def _table(listing: Listing) -> Table:
     table = Table(title=listing.title)
     for column in listing.columns:
         numeric = all(isinstance(r[column], (int, float)) for r in listing.records)
-        table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
+        # a name too long for the terminal folds onto more lines rather than losing its end
+        justify, overflow = ("right", "ellipsis") if numeric else ("left", "fold")
+        table.add_column(column.replace("_", " "), justify=justify, overflow=overflow)
     for record in listing.records:
         table.add_row(*("-" if v is None else str(v) for v in record.values()))
     return table
