@@ -79,3 +79,17 @@ def test_a_bad_path_or_hparams_is_one_line_and_status_2(capsys):
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 2 and "an existing Python file" in errors[0]
     assert "--hparams='lr=fast' is invalid: expected NAME=NUMBER" in errors[1]
+
+
+def test_arguments_the_constructor_refuses_are_bad_input_not_failed_properties(capsys):
+    assert main(["check", "optimizer", "nadam", "--hparams", "lr=-1"]) == 2
+    assert main(["check", "optimizer", "torch.optim.SGD", "--hparams", "lr=-1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing checked
+    ours, torchs = captured.err.splitlines()
+    assert "lr=-1.0 is invalid: expected a finite number in [0, inf)" in ours
+    assert torchs.endswith(
+        "--hparams='lr=-1' is invalid: expected arguments torch.optim.SGD accepts (at lr=-1.0, "
+        "momentum=0, dampening=0, weight_decay=0, nesterov=False: its constructor raised "
+        "ValueError: Invalid learning rate: -1.0)"
+    )

@@ -17,6 +17,7 @@ import argparse
 
 from optbench.cli.options import integer
 from optbench.errors import InvalidParameterError, check_int, check_positive, is_finite
+from optbench.executors.common import first_line
 from optbench.optimizers.conformance import PropertyResult
 
 
@@ -72,6 +73,23 @@ def _reachability(spec, declaration) -> list[str]:
     return lines
 
 
+def _constructible(optimizer: str, arguments: dict, given: str | None) -> None:
+    """Bad input, not a failed property: the optimizer cannot be built at ``arguments``."""
+    import torch
+
+    from optbench import optimizers
+
+    try:
+        optimizers.create(optimizer, [torch.zeros(2, requires_grad=True)], **arguments)
+    except InvalidParameterError:
+        raise  # ours, naming the hyperparameter
+    except Exception as error:  # the constructor's own check
+        shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        cause = f"{type(error).__name__}: {first_line(str(error))}"
+        expected = f"arguments {optimizer} accepts (at {shown}: its constructor raised {cause})"
+        raise InvalidParameterError("--hparams", given or "its defaults", expected) from error
+
+
 def check_optimizer_command(args: argparse.Namespace) -> int:
     from optbench import optimizers
     from optbench.optimizers.conformance import check_optimizer, probe_arguments
@@ -79,7 +97,9 @@ def check_optimizer_command(args: argparse.Namespace) -> int:
     optimizer = optimizers.resolve(args.path)
     spec, declaration = _declared(optimizer, args.experiment)
     hparams = _hparams(args.hparams)
-    shown = ", ".join(f"{k}={v!r}" for k, v in probe_arguments(optimizer, hparams).items())
+    arguments = probe_arguments(optimizer, hparams)
+    _constructible(optimizer, arguments, args.hparams)
+    shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
     name = declaration.name if declaration is not None else optimizers.display_name(optimizer)
     print(f"optimizer {optimizer} ({name}) at {shown or 'no hyperparameters'}")
     includes = declaration.includes if declaration is not None else ()
