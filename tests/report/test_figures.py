@@ -9,6 +9,7 @@ import numpy as np
 
 from optbench.report import build_report
 from optbench.report.figures.base import finite_limits
+from optbench.report.figures.curves import best_of_k_limits
 from optbench.report.figures.hparams import axis_values
 from optbench.report.style import (
     OPTIMIZER_COLORS,
@@ -118,3 +119,11 @@ def test_a_study_whose_every_trial_diverged_is_drawn_and_ranked_last(tmp_path):
     text = report.summary.read_text()
     assert "| 2 | sgd | ∞ (diverged) [∞, ∞]" in text
     assert "| 1 | momentum | 28.00% [28.00%, " in text
+
+
+def test_the_best_of_k_axis_of_error_rates_stops_at_100_percent():
+    low, high = best_of_k_limits([0.105, 0.2, 0.88, math.inf])
+    assert low < 0.105 and high == 1.0
+    low, high = best_of_k_limits([0.105, 0.2, 0.3])
+    assert 0.3 < high < 1.0  # the spread of the values, padded
+    assert best_of_k_limits([1.2, 3.4])[1] > 3.4  # not error rates: no cap

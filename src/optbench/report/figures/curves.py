@@ -27,6 +27,16 @@ from optbench.report.style import optimizer_color
 MAX_COLUMNS = 3
 
 
+def best_of_k_limits(values: list[float]) -> tuple[float, float]:
+    """The best-of-k axis: it spans the medians and lower edges given; upper edges (a single
+    trial can land at chance level) run off the top rather than flatten the region where the
+    curves differ. Error rates (every finite value at most 1) never get an axis past 100 %."""
+    low, high = finite_limits(values) or (0.0, 1.0)
+    top = high + 0.4 * (high - low)
+    rates = max((v for v in values if np.isfinite(v)), default=0.0) <= 1.0
+    return low, min(top, 1.0) if rates else top
+
+
 def best_of_k_figure(result: GroupResult, directory: Path, stem: str) -> FigureFile:
     """Figs. 6-8: the best-of-k outcome against k on a log2 axis, one panel per optimizer."""
     g = result.group
@@ -35,12 +45,8 @@ def best_of_k_figure(result: GroupResult, directory: Path, stem: str) -> FigureF
     names = list(validation)
     ncols = min(len(names), MAX_COLUMNS)
     figure, axes = new_figure(ncols, math.ceil(len(names) / ncols), sharey=True)
-    # The axis spans the medians and lower edges; upper edges (a single trial can land at
-    # chance level) run off the top rather than flatten the region where the curves differ.
     values = [v for c in validation.values() for v in (*c.median, *c.lower)]
-    values += [v for c in test.values() for v in c.median]
-    low, high = finite_limits(values) or (0.0, 1.0)
-    limits = (low, high + 0.4 * (high - low))
+    limits = best_of_k_limits(values + [v for c in test.values() for v in c.median])
     for j, ax in enumerate(axes.flat):
         if j >= len(names):
             ax.set_visible(False)
