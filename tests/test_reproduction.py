@@ -108,9 +108,13 @@ def _check_verdicts(section: str, group) -> None:
 
 
 def test_the_mlp_two_stage_table_is_what_its_database_gives(mlp):
-    rows = STAGE_ROW.findall(_section("### Two stages: what refining did"))
+    _check_stages(_section("### Two stages: what refining did"), mlp.groups["full"])
+
+
+def _check_stages(section: str, group) -> None:
+    rows = STAGE_ROW.findall(section)
     assert len(rows) == 6
-    stages = mlp.groups["full"].stages.optimizers
+    stages = group.stages.optimizers
     for name, initial, final, both in rows:
         first, second = stages[name].initial_best.value, stages[name].final_best.value
         assert (initial, final, both) == tuple(map(_percent, (first, second, min(first, second))))
