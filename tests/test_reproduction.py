@@ -86,11 +86,22 @@ def test_the_mlp_full_tables_are_what_its_database_gives(mlp):
     _check_verdicts(section, mlp.groups["full"])
 
 
-def test_the_lstm_lr_only_tables_are_what_its_database_gives():
-    lstm = _result("pride_and_prejudice_lstm_cpu.db")
+@pytest.fixture(scope="module")
+def lstm():
+    return _result("pride_and_prejudice_lstm_cpu.db")
+
+
+def test_the_lstm_lr_only_tables_are_what_its_database_gives(lstm):
     section = _section("### `pride_and_prejudice_lstm_cpu` under `lr-only`")
     _check_ranking(section, lstm.groups["lr-only"], 24)
     _check_verdicts(section, lstm.groups["lr-only"])
+
+
+def test_the_lstm_full_tables_are_what_its_database_gives(lstm):
+    section = _section("### `pride_and_prejudice_lstm_cpu` under the two-stage `full`")
+    _check_ranking(section, lstm.groups["full"], 24)
+    _check_verdicts(section, lstm.groups["full"])
+    _check_stages(section, lstm.groups["full"])
 
 
 def _check_verdicts(section: str, group) -> None:
