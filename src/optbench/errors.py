@@ -27,6 +27,13 @@ def shown(value: object) -> str:
     return f"{text[: SHOWN_CHARACTERS - 20]}... ({len(text)} characters)"
 
 
+def raised(error: BaseException) -> str:
+    """An exception in one line: its type and the first line of its message
+    (``ValueError: Invalid learning rate: -1.0``), the type alone when it has none."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
 class InvalidParameterError(ValueError):
     """An argument outside its allowed range or set.
 

@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from optbench.errors import InvalidParameterError
+from optbench.errors import InvalidParameterError, raised
 
 EXAMPLES = "an import path such as torch.optim.AdamW, mypkg.optim:Lion or ./lion.py:Lion"
 #: The start of the module name a file given by path is loaded under.
@@ -97,9 +97,7 @@ def _file_module(path: str, parameter: str, text: str) -> Any:
 
 
 def _import_failed(parameter: str, text: str, error: BaseException) -> InvalidParameterError:
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    cause = f"{type(error).__name__}: {message}" if message else type(error).__name__
-    expected = f"an importable path (importing it raised {cause})"
+    expected = f"an importable path (importing it raised {raised(error)})"
     return InvalidParameterError(parameter, text, expected)
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 import argparse
 
 from optbench.cli.options import integer
-from optbench.errors import InvalidParameterError, check_int, check_positive, is_finite
-from optbench.executors.common import first_line
+from optbench.errors import InvalidParameterError, check_int, check_positive, is_finite, raised
 from optbench.optimizers.conformance import PropertyResult
 
 
@@ -85,8 +84,8 @@ def _constructible(optimizer: str, arguments: dict, given: str | None) -> None:
         raise  # ours, naming the hyperparameter
     except Exception as error:  # the constructor's own check
         shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
-        cause = f"{type(error).__name__}: {first_line(str(error))}"
-        expected = f"arguments {optimizer} accepts (at {shown}: its constructor raised {cause})"
+        expected = (f"arguments {optimizer} accepts (at {shown}: its constructor raised "
+                    f"{raised(error)})")  # fmt: skip
         raise InvalidParameterError("--hparams", given or "its defaults", expected) from error
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from optbench.errors import raised
 from optbench.optimizers.functional import bias_factor
 from optbench.optimizers.fused import group_by_device_and_dtype, indices_by_step
 
@@ -223,8 +224,7 @@ def unavailable_reason(rule: Callable[..., None], params: list[Tensor]) -> str |
             if missing is None:
                 kernel(_CHUNK_FUNCTIONS[rule], dtype, device)
         except Exception as error:  # any failure to build the kernel makes the path unavailable
-            summary = f"{type(error).__name__}: {next(iter(str(error).splitlines()), '')}"
-            missing = f"TorchInductor could not compile the kernel ({summary})"
+            missing = f"TorchInductor could not compile the kernel ({raised(error)})"
         if missing is not None:
             return missing
     return None
